@@ -1,0 +1,11 @@
+/**
+ * The pool is stopped (SPEC S8). Pending and later `acquire()` calls reject
+ * with it, `set()` throws it, and `pool.signal` is aborted with it.
+ */
+export class PoolStoppedError extends Error {
+  override readonly name = 'PoolStoppedError';
+
+  constructor(message = 'The pool is stopped') {
+    super(message);
+  }
+}

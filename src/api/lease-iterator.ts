@@ -1,0 +1,45 @@
+import { PoolStoppedError } from './errors.js';
+import type { Lease } from './lease.js';
+import type { AcquireOptions } from './options.js';
+
+/**
+ * The async iterator behind `pool.leases()`. Each `next()` is one
+ * `acquire()`; `return()` withdraws a pending one through its own abort
+ * signal, and gives back a lease that was granted in the same turn.
+ */
+export function leaseIterator<K>(
+  acquire: (options: AcquireOptions<K>) => Promise<Lease<K>>,
+  options: AcquireOptions<K>,
+): AsyncIterableIterator<Lease<K>, undefined> {
+  const closed = new AbortController();
+  const signal = options.signal ? AbortSignal.any([closed.signal, options.signal]) : closed.signal;
+  const want: AcquireOptions<K> = options.key === undefined ? { signal } : { key: options.key, signal };
+  const done = { done: true, value: undefined } as const;
+
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (closed.signal.aborted) return done;
+      try {
+        const lease = await acquire(want);
+        if (!closed.signal.aborted) return { done: false, value: lease };
+        // return() came while this lease was on its way: nobody will use it.
+        lease.release();
+        return done;
+      } catch (error) {
+        if (error instanceof PoolStoppedError || closed.signal.aborted) {
+          closed.abort();
+          return done;
+        }
+        closed.abort();
+        throw error;
+      }
+    },
+    async return() {
+      closed.abort();
+      return done;
+    },
+  };
+}

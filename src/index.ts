@@ -1,0 +1,17 @@
+export { createPool } from './api/create-pool.js';
+export { PoolStoppedError } from './api/errors.js';
+export { type Lease, zeroLease } from './api/lease.js';
+export type { AcquireOptions, CreatePoolOptions, InspectObserver, TryAcquireOptions } from './api/options.js';
+export type { Counts, Pool } from './api/pool.js';
+export { groupMachine, poolMachine } from './machines/index.js';
+export type {
+  GroupContext,
+  GroupEvent,
+  GroupMachine,
+  PoolActorRef,
+  PoolContext,
+  PoolEmitted,
+  PoolEvent,
+  PoolMachine,
+  Standing,
+} from './machines/index.js';

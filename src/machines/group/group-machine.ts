@@ -1,0 +1,73 @@
+import { assign, setup } from 'xstate';
+import type { GroupContext, GroupEvent, GroupInput } from './group-types.js';
+import { type GroupCounts, type Standing, standingOf } from './standing.js';
+
+/** The counts a group would have after `event`. */
+function countsAfter(context: GroupCounts, event: GroupEvent): GroupCounts {
+  switch (event.type) {
+    case 'target.set':
+      return { target: event.target, active: context.active };
+    case 'lease.grant':
+      return { target: context.target, active: context.active + 1 };
+    case 'lease.release':
+      return { target: context.target, active: context.active - 1 };
+  }
+}
+
+const groupSetup = setup({
+  types: {
+    context: {} as GroupContext,
+    events: {} as GroupEvent,
+    input: {} as GroupInput,
+  },
+  guards: {
+    /** The event leaves the group standing as `params.standing`. */
+    leavesStanding: ({ context, event }, params: { standing: Standing }) =>
+      standingOf(countsAfter(context, event)) === params.standing,
+  },
+  actions: {
+    /** Takes the counts the event leads to. */
+    applyCounts: assign(({ context, event }) => countsAfter(context, event)),
+  },
+});
+
+/**
+ * One transition per standing the event can lead to. An event that leads to
+ * no valid standing (a release with nothing out) matches none and is ignored.
+ */
+const settle = (['granting', 'saturated', 'draining', 'retired'] as const).map((standing) => ({
+  guard: { type: 'leavesStanding' as const, params: { standing } },
+  target: standing,
+  actions: 'applyCounts' as const,
+}));
+
+/**
+ * The actor of one key's group. Its context holds the key, target and active
+ * count; its state says where active stands against target, so the inspector
+ * shows each group's truth. It reaches `retired` when both counts are 0,
+ * and its pool then stops it. Only its pool sends it events.
+ */
+export const groupMachine = groupSetup.createMachine({
+  id: 'group',
+  context: ({ input }) => ({ key: input.key, target: input.target, active: 0 }),
+  initial: 'granting',
+  states: {
+    granting: {
+      on: { 'target.set': settle, 'lease.grant': settle, 'lease.release': settle },
+    },
+    saturated: {
+      on: { 'target.set': settle, 'lease.release': settle },
+    },
+    draining: {
+      on: { 'target.set': settle, 'lease.release': settle },
+    },
+    // Not a final state: a final child relays a done event whose type names
+    // the child, and XState memoises transition candidates per event type on
+    // the parent's state node, so every retired key would leak a cache entry.
+    // The pool stops the actor instead, right after it gets here.
+    retired: {},
+  },
+});
+
+/** The group machine's type, for code that holds its actors. */
+export type GroupMachine = typeof groupMachine;

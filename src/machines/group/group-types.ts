@@ -1,0 +1,33 @@
+import type { GroupCounts } from './standing.js';
+
+/** What a group actor is started with: its key and its first target (≥ 1). */
+export interface GroupInput {
+  readonly key: unknown;
+  readonly target: number;
+}
+
+/** A group actor's context: the key it serves and its counts. */
+export interface GroupContext extends GroupCounts {
+  readonly key: unknown;
+}
+
+/** The pool changed the group's target (SPEC S1). */
+export interface TargetSetEvent {
+  readonly type: 'target.set';
+  readonly target: number;
+}
+
+/** The pool granted one lease of this group's capacity. */
+export interface LeaseGrantEvent {
+  readonly type: 'lease.grant';
+  readonly leaseId: number;
+}
+
+/** A lease of this group was released and not handed on. */
+export interface LeaseReleaseEvent {
+  readonly type: 'lease.release';
+  readonly leaseId: number;
+}
+
+/** Every event a group actor accepts; all come from its pool. */
+export type GroupEvent = TargetSetEvent | LeaseGrantEvent | LeaseReleaseEvent;

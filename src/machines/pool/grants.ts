@@ -1,0 +1,128 @@
+import type { GroupEvent } from '../group/group-types.js';
+import { type GroupCounts, spareOf, standingOf } from '../group/standing.js';
+import type { GroupEntry } from './group-table.js';
+import type { PoolContext } from './pool-types.js';
+import type { LeaseWant, Waiter } from './waiter-queue.js';
+
+/**
+ * Where the grant decisions go. The pool machine binds these to its own
+ * `emit` and `sendTo`, so the decisions below stay free of XState.
+ */
+export interface GrantEffects {
+  /** Deliver lease `leaseId` of `key`'s group to request `requestId`. */
+  granted(requestId: number, leaseId: number, key: unknown): void;
+  /** Tell `entry`'s group actor what changed. */
+  tell(entry: GroupEntry, event: GroupEvent): void;
+  /** Stop `entry`'s group actor, after what it was told. */
+  retire(entry: GroupEntry): void;
+}
+
+/** Issues one new lease of `entry`'s group to `requestId`. */
+function grant(ctx: PoolContext, entry: GroupEntry, requestId: number, out: GrantEffects): void {
+  const leaseId = ctx.leases.issue(entry);
+  out.tell(entry, { type: 'lease.grant', leaseId });
+  out.granted(requestId, leaseId, entry.key);
+}
+
+/**
+ * Lets `entry`'s group, now at `counts`, grant to the oldest waiters it can
+ * serve, then puts it where it belongs in the rotation: at the back if it
+ * just became able to grant or granted and still can (SPEC S4), out if it
+ * cannot, where it was otherwise. Leaves no waiter the group could serve (S5).
+ */
+export function serveGroup(ctx: PoolContext, entry: GroupEntry, counts: GroupCounts, out: GrantEffects): void {
+  let spare = spareOf(counts);
+  let granted = false;
+  for (let waiter: Waiter | undefined; spare > 0 && (waiter = ctx.waiters.oldestFor(entry.key)); spare--) {
+    ctx.waiters.remove(waiter);
+    grant(ctx, entry, waiter.requestId, out);
+    granted = true;
+  }
+  if (spare === 0) ctx.ready.remove(entry);
+  else if (granted || !ctx.ready.has(entry)) ctx.ready.push(entry);
+}
+
+/**
+ * Grants request `requestId` a lease now if a group it accepts can grant,
+ * and returns whether it did. Any-key requests take the group whose turn it
+ * is (SPEC S4). Since no older waiter could be served (S5), granting at once
+ * never jumps the queue.
+ */
+export function grantNow(ctx: PoolContext, requestId: number, want: LeaseWant, out: GrantEffects): boolean {
+  const entry = want.anyKey ? ctx.ready.first : ctx.groups.get(want.key);
+  if (!entry) return false;
+  const spare = spareOf(entry.counts());
+  if (spare === 0) return false;
+  grant(ctx, entry, requestId, out);
+  if (spare === 1) ctx.ready.remove(entry);
+  else ctx.ready.push(entry);
+  return true;
+}
+
+/** Sets the target of `key`'s group, creating or retiring the group (SPEC S1, S1a). */
+export function setTarget(
+  ctx: PoolContext,
+  key: unknown,
+  target: number,
+  parent: Parameters<PoolContext['groups']['create']>[2],
+  out: GrantEffects,
+): void {
+  const existing = ctx.groups.get(key);
+  if (!existing) {
+    if (target === 0) return;
+    serveGroup(ctx, ctx.groups.create(key, target, parent), { target, active: 0 }, out);
+    return;
+  }
+  const counts = { target, active: existing.counts().active };
+  out.tell(existing, { type: 'target.set', target });
+  if (standingOf(counts) === 'retired') forget(ctx, existing, out);
+  else serveGroup(ctx, existing, counts, out);
+}
+
+/**
+ * Takes lease `leaseId` back. If its group could grant again and a waiter
+ * wants it, the capacity passes straight to the oldest such waiter as a new
+ * lease and the group's counts do not move; otherwise the group's active
+ * count drops, and the group joins the rotation or retires.
+ */
+export function release(ctx: PoolContext, leaseId: number, out: GrantEffects): void {
+  const entry = ctx.leases.settle(leaseId);
+  if (!entry) return;
+  const { target, active } = entry.counts();
+  const after = { target, active: active - 1 };
+  if (spareOf(after) > 0) {
+    const waiter = ctx.waiters.oldestFor(entry.key);
+    if (waiter) {
+      ctx.waiters.remove(waiter);
+      out.granted(waiter.requestId, ctx.leases.issue(entry), entry.key);
+      return;
+    }
+  }
+  out.tell(entry, { type: 'lease.release', leaseId });
+  if (standingOf(after) === 'retired') forget(ctx, entry, out);
+  else if (spareOf(after) > 0 && !ctx.ready.has(entry)) ctx.ready.push(entry);
+}
+
+/**
+ * Stops all granting: drops every waiter and sets every group's target to
+ * 0, so idle groups retire and the rest drain. Returns the dropped request
+ * ids, oldest first.
+ */
+export function closeAll(ctx: PoolContext, out: GrantEffects): number[] {
+  const dropped = ctx.waiters.clear();
+  ctx.ready.clear();
+  for (const entry of [...ctx.groups.values()]) {
+    const { target, active } = entry.counts();
+    if (target === 0) continue;
+    out.tell(entry, { type: 'target.set', target: 0 });
+    if (active === 0) forget(ctx, entry, out);
+  }
+  return dropped;
+}
+
+/** Drops a group whose actor retires on the event just sent to it, and stops that actor (SPEC S1). */
+function forget(ctx: PoolContext, entry: GroupEntry, out: GrantEffects): void {
+  ctx.ready.remove(entry);
+  ctx.groups.delete(entry);
+  out.retire(entry);
+}

@@ -1,0 +1,98 @@
+import { type ActorRefFrom, type AnyActorRef, createActor } from 'xstate';
+import { type GroupMachine, groupMachine } from '../group/group-machine.js';
+import type { GroupCounts } from '../group/standing.js';
+import type { Linked, LinkedList } from '../linked-list.js';
+import { ChildIdNamer } from './child-id.js';
+
+/** A running group actor. */
+export type GroupActorRef = ActorRefFrom<GroupMachine>;
+
+/**
+ * The pool's handle on one group: its key, its actor, and its place in the
+ * pool's rotation of groups that can grant. It holds no counts: those are
+ * the group actor's, read through {@link GroupEntry.counts}.
+ */
+export class GroupEntry implements Linked<GroupEntry> {
+  prev: GroupEntry | undefined;
+  next: GroupEntry | undefined;
+  list: LinkedList<GroupEntry> | undefined;
+
+  constructor(
+    readonly key: unknown,
+    readonly ref: GroupActorRef,
+  ) {}
+
+  /** The group actor's current target and active count. */
+  counts(): GroupCounts {
+    return this.ref.getSnapshot().context;
+  }
+
+  toJSON(): string {
+    return this.ref.id;
+  }
+}
+
+/** How many keys a serialised table lists, so snapshots stay small at scale. */
+const KEYS_SHOWN = 50;
+
+/**
+ * The pool's groups by key (SameValueZero, like `Map`). Creating an entry
+ * starts its group actor as a child of the pool; deleting one forgets it,
+ * the group actor having retired on its own.
+ */
+export class GroupTable {
+  #byKey = new Map<unknown, GroupEntry>();
+  #namer = new ChildIdNamer();
+
+  /** How many groups exist, draining ones included. */
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** The entry of `key`'s group, if it has one. */
+  get(key: unknown): GroupEntry | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /**
+   * Starts a group actor for `key` with `target` (≥ 1) as a child of
+   * `parent`, and records it.
+   */
+  create(key: unknown, target: number, parent: AnyActorRef): GroupEntry {
+    // createActor with a parent, not spawnChild: spawning copies the parent's
+    // children object each time, which is quadratic in the number of keys.
+    const ref = createActor(groupMachine, {
+      parent,
+      id: this.#namer.idFor(key),
+      input: { key, target },
+    });
+    const entry = new GroupEntry(key, ref);
+    this.#byKey.set(key, entry);
+    ref.start();
+    return entry;
+  }
+
+  /** Forgets `entry`. */
+  delete(entry: GroupEntry): void {
+    this.#byKey.delete(entry.key);
+  }
+
+  /** The keys that have a group, in the order their groups were created. */
+  keys(): IterableIterator<unknown> {
+    return this.#byKey.keys();
+  }
+
+  /** Every entry, in creation order. */
+  values(): IterableIterator<GroupEntry> {
+    return this.#byKey.values();
+  }
+
+  toJSON(): { count: number; groups: string[] } {
+    const groups: string[] = [];
+    for (const entry of this.#byKey.values()) {
+      if (groups.length === KEYS_SHOWN) break;
+      groups.push(entry.ref.id);
+    }
+    return { count: this.#byKey.size, groups };
+  }
+}

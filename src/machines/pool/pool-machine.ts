@@ -1,0 +1,122 @@
+import { type ActorRefFrom, enqueueActions, setup } from 'xstate';
+import { LinkedList } from '../linked-list.js';
+import type { GroupEvent } from '../group/group-types.js';
+import { type GrantEffects, closeAll, grantNow, release, setTarget } from './grants.js';
+import { type GroupActorRef, type GroupEntry, GroupTable } from './group-table.js';
+import { LeaseLedger } from './lease-ledger.js';
+import type { PoolContext, PoolEmitted, PoolEvent } from './pool-types.js';
+import { WaiterQueue } from './waiter-queue.js';
+
+/** The two effects of enqueueActions' `enqueue` that grant decisions use. */
+interface Enqueue {
+  emit(event: PoolEmitted): void;
+  sendTo(ref: GroupActorRef, event: GroupEvent): void;
+  stopChild(ref: GroupActorRef): void;
+}
+
+/** Binds the grant decisions to this actor's emit and sendTo. */
+function effectsOf(enqueue: Enqueue): GrantEffects {
+  return {
+    granted: (requestId, leaseId, key) => enqueue.emit({ type: 'lease.granted', requestId, leaseId, key }),
+    tell: (entry, event) => enqueue.sendTo(entry.ref, event),
+    retire: (entry) => enqueue.stopChild(entry.ref),
+  };
+}
+
+const poolSetup = setup({
+  types: {
+    context: {} as PoolContext,
+    events: {} as PoolEvent,
+    emitted: {} as PoolEmitted,
+  },
+  guards: {
+    /** The target is one `set` accepts; the facade checks first, this keeps a raw send from corrupting counts. */
+    isValidTarget: ({ event }) =>
+      event.type === 'target.set' && Number.isSafeInteger(event.target) && event.target >= 0 && event.key !== undefined,
+    /** No lease is out. */
+    hasNoLeasesOut: ({ context }) => context.leases.size === 0,
+    /** The event releases the only lease still out. */
+    releasesLastLease: ({ context, event }) =>
+      event.type === 'lease.release' && context.leases.size === 1 && context.leases.has(event.leaseId),
+  },
+  actions: {
+    setTarget: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== 'target.set') return;
+      setTarget(context, event.key, event.target, self, effectsOf(enqueue));
+    }),
+    serveRequest: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'lease.request') return;
+      if (!grantNow(context, event.requestId, event, effectsOf(enqueue))) {
+        context.waiters.add(event.requestId, event);
+      }
+    }),
+    tryRequest: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'lease.try') return;
+      grantNow(context, event.requestId, event, effectsOf(enqueue));
+    }),
+    releaseLease: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'lease.release') return;
+      release(context, event.leaseId, effectsOf(enqueue));
+      if (context.leases.size === 0) enqueue.emit({ type: 'pool.drained' });
+    }),
+    cancelRequest: ({ context, event }) => {
+      if (event.type !== 'request.cancel') return;
+      context.waiters.cancel(event.requestId);
+    },
+    closeAll: enqueueActions(({ context, enqueue }) => {
+      const dropped = closeAll(context, effectsOf(enqueue));
+      enqueue.emit({ type: 'pool.stopped', dropped });
+    }),
+  },
+});
+
+/**
+ * The pool actor. It owns the groups (one child actor per key), the FIFO of
+ * waiters, the rotation of groups that can grant and the leases out, and
+ * decides every grant synchronously inside the event that makes it possible
+ * (SPEC S5). It tells the caller of a grant by emitting `lease.granted`.
+ *
+ * States: `running` grants; `stopping` has stopped granting but still takes
+ * releases of the leases out; `stopped` is final, reached once none is out.
+ */
+export const poolMachine = poolSetup.createMachine({
+  id: 'pool',
+  context: () => ({
+    groups: new GroupTable(),
+    waiters: new WaiterQueue(),
+    ready: new LinkedList<GroupEntry>(),
+    leases: new LeaseLedger(),
+  }),
+  initial: 'running',
+  states: {
+    running: {
+      on: {
+        'target.set': { guard: 'isValidTarget', actions: 'setTarget' },
+        'lease.request': { actions: 'serveRequest' },
+        'lease.try': { actions: 'tryRequest' },
+        'lease.release': { actions: 'releaseLease' },
+        'request.cancel': { actions: 'cancelRequest' },
+        'pool.stop': [
+          { guard: 'hasNoLeasesOut', target: 'stopped', actions: 'closeAll' },
+          { target: 'stopping', actions: 'closeAll' },
+        ],
+      },
+    },
+    stopping: {
+      on: {
+        'lease.release': [
+          { guard: 'releasesLastLease', target: 'stopped', actions: 'releaseLease' },
+          { actions: 'releaseLease' },
+        ],
+      },
+    },
+    stopped: { type: 'final' },
+  },
+});
+
+/** The pool machine's type. */
+export type PoolMachine = typeof poolMachine;
+
+/** A running pool actor. */
+export type PoolActorRef = ActorRefFrom<PoolMachine>;
+

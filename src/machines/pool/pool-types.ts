@@ -1,0 +1,82 @@
+import type { LinkedList } from '../linked-list.js';
+import type { GroupEntry, GroupTable } from './group-table.js';
+import type { LeaseLedger } from './lease-ledger.js';
+import type { LeaseWant, WaiterQueue } from './waiter-queue.js';
+
+/**
+ * The pool actor's context. Its parts are mutable structures owned by the
+ * actor and changed only by its named actions: copying them per event would
+ * make every grant cost O(keys) (SPEC, Scale). Each serialises to a short
+ * summary, so the inspector shows counts rather than `{}`.
+ */
+export interface PoolContext {
+  /** The groups by key. */
+  readonly groups: GroupTable;
+  /** The pending waiters, FIFO. */
+  readonly waiters: WaiterQueue;
+  /** The groups that can grant, in the order they take turns (SPEC S4). */
+  readonly ready: LinkedList<GroupEntry>;
+  /** The leases that are out. */
+  readonly leases: LeaseLedger;
+}
+
+/** Set `key`'s target (SPEC S1). */
+export interface PoolTargetSetEvent {
+  readonly type: 'target.set';
+  readonly key: unknown;
+  readonly target: number;
+}
+
+/** A waiting request for a lease: granted now or queued (SPEC S3). */
+export type PoolLeaseRequestEvent = { readonly type: 'lease.request'; readonly requestId: number } & LeaseWant;
+
+/** A request for a lease that is granted now or not at all. */
+export type PoolLeaseTryEvent = { readonly type: 'lease.try'; readonly requestId: number } & LeaseWant;
+
+/** Lease `leaseId` is released. */
+export interface PoolLeaseReleaseEvent {
+  readonly type: 'lease.release';
+  readonly leaseId: number;
+}
+
+/** The waiting request `requestId` is withdrawn (its signal aborted). */
+export interface PoolRequestCancelEvent {
+  readonly type: 'request.cancel';
+  readonly requestId: number;
+}
+
+/** Stop the pool (SPEC S8). */
+export interface PoolStopEvent {
+  readonly type: 'pool.stop';
+}
+
+/** Every event the pool actor accepts. */
+export type PoolEvent =
+  | PoolTargetSetEvent
+  | PoolLeaseRequestEvent
+  | PoolLeaseTryEvent
+  | PoolLeaseReleaseEvent
+  | PoolRequestCancelEvent
+  | PoolStopEvent;
+
+/** Request `requestId` was granted lease `leaseId` of `key`'s group. */
+export interface LeaseGrantedEmitted {
+  readonly type: 'lease.granted';
+  readonly requestId: number;
+  readonly leaseId: number;
+  readonly key: unknown;
+}
+
+/** The last lease out was released. */
+export interface PoolDrainedEmitted {
+  readonly type: 'pool.drained';
+}
+
+/** The pool stopped; the listed waiting requests were dropped, oldest first. */
+export interface PoolStoppedEmitted {
+  readonly type: 'pool.stopped';
+  readonly dropped: readonly number[];
+}
+
+/** Every event the pool actor emits to its listeners. */
+export type PoolEmitted = LeaseGrantedEmitted | PoolDrainedEmitted | PoolStoppedEmitted;

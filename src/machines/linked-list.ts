@@ -8,6 +8,9 @@ export interface Linked<T extends Linked<T>> {
   list: LinkedList<T> | undefined;
 }
 
+/** How many nodes a serialised list shows. */
+const NODES_SHOWN = 50;
+
 /**
  * An intrusive doubly linked FIFO. Push, shift, remove and "move to back"
  * are O(1) and allocate nothing, which is what lets grants and aborts cost
@@ -66,6 +69,13 @@ export class LinkedList<T extends Linked<T>> {
   /** Empties the list, unlinking every node. */
   clear(): void {
     while (this.#head) this.remove(this.#head);
+  }
+
+  /** The first nodes, oldest first, capped so that a snapshot of a long list stays small. */
+  toJSON(): T[] {
+    const shown: T[] = [];
+    for (let node = this.#head; node && shown.length < NODES_SHOWN; node = node.next) shown.push(node);
+    return shown;
   }
 
   /** The nodes, oldest first. */

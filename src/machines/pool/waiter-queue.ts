@@ -15,6 +15,10 @@ export class Waiter implements Linked<Waiter> {
     readonly seq: number,
     readonly want: LeaseWant,
   ) {}
+
+  toJSON(): { requestId: number; key?: unknown } {
+    return this.want.anyKey ? { requestId: this.requestId } : { requestId: this.requestId, key: this.want.key };
+  }
 }
 
 /**

@@ -1,0 +1,76 @@
+import { describe, expect, test } from 'vitest';
+import { createPool } from '../src/index.js';
+import { flush, track } from './support.js';
+
+describe('S7 abort', () => {
+  test('an aborted acquire rejects with the signal’s reason and leaves the queue', async () => {
+    const pool = createPool<string>();
+    const controller = new AbortController();
+    const waiter = track(pool.acquire({ signal: controller.signal }));
+    const reason = new Error('give up');
+    controller.abort(reason);
+    await flush();
+    expect(waiter.reason).toBe(reason);
+    expect(pool.actor.getSnapshot().context.waiters.size).toBe(0);
+    pool.set('k', 1);
+    expect(pool.get('k')).toEqual({ target: 1, active: 0 });
+  });
+
+  test('an already-aborted signal rejects at once without queueing', async () => {
+    const pool = createPool<string>();
+    pool.set('k', 1);
+    const reason = new Error('already');
+    await expect(pool.acquire({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(pool.get('k')).toEqual({ target: 1, active: 0 });
+  });
+
+  test('aborting after the grant keeps the lease delivered', async () => {
+    const pool = createPool<string>();
+    pool.set('k', 1);
+    const controller = new AbortController();
+    const pending = pool.acquire({ signal: controller.signal });
+    controller.abort();
+    const lease = await pending;
+    expect(pool.get('k')).toEqual({ target: 1, active: 1 });
+    lease.release();
+    expect(pool.get('k')).toEqual({ target: 1, active: 0 });
+  });
+
+  test('a lease granted to a request aborted in the same turn is given back, never lost or counted twice', async () => {
+    const controller = new AbortController();
+    let armed = false;
+    // The abort lands after the pool decided the grant and before the grant reaches the caller:
+    // an inspect observer sees the pool's emit action first.
+    const pool = createPool<string>({
+      inspect: (event) => {
+        if (armed && event.type === '@xstate.action' && event.action.type === 'xstate.emit') controller.abort();
+      },
+    });
+    pool.set('k', 1);
+    const held = pool.tryAcquire();
+    const waiter = track(pool.acquire({ signal: controller.signal }));
+    const next = track(pool.acquire());
+    armed = true;
+    held?.release();
+    armed = false;
+    await flush();
+    expect(waiter.state).toBe('rejected');
+    expect(next.state).toBe('fulfilled');
+    expect(pool.get('k')).toEqual({ target: 1, active: 1 });
+    expect(pool.actor.getSnapshot().context.leases.size).toBe(1);
+  });
+
+  test('aborting one waiter lets the next one be served', async () => {
+    const pool = createPool<string>();
+    pool.set('k', 1);
+    const held = pool.tryAcquire();
+    const controller = new AbortController();
+    const first = track(pool.acquire({ signal: controller.signal }));
+    const second = track(pool.acquire());
+    controller.abort();
+    held?.release();
+    await flush();
+    expect(first.state).toBe('rejected');
+    expect(second.state).toBe('fulfilled');
+  });
+});

@@ -1,0 +1,108 @@
+import { describe, expect, test } from 'vitest';
+import { createPool, PoolStoppedError } from '../src/index.js';
+import { flush, track } from './support.js';
+
+describe('S8 stop', () => {
+  test('stop rejects every pending acquire with PoolStoppedError', async () => {
+    const pool = createPool<string>();
+    const waiters = [track(pool.acquire()), track(pool.acquire({ key: 'x' }))];
+    pool.stop();
+    await flush();
+    for (const waiter of waiters) expect(waiter.reason).toBeInstanceOf(PoolStoppedError);
+    expect(pool.actor.getSnapshot().context.waiters.size).toBe(0);
+  });
+
+  test('stop aborts pool.signal and resolves pool.done', async () => {
+    const pool = createPool<string>();
+    const done = track(pool.done);
+    pool.stop();
+    expect(pool.signal.aborted).toBe(true);
+    expect(pool.signal.reason).toBeInstanceOf(PoolStoppedError);
+    expect(pool.stopped).toBe(true);
+    await flush();
+    expect(done.state).toBe('fulfilled');
+  });
+
+  test('after stop, acquire rejects, tryAcquire returns undefined and set throws', async () => {
+    const pool = createPool<string>();
+    pool.set('k', 5);
+    pool.stop();
+    await expect(pool.acquire()).rejects.toBeInstanceOf(PoolStoppedError);
+    expect(pool.tryAcquire()).toBeUndefined();
+    expect(() => pool.set('k', 1)).toThrow(PoolStoppedError);
+  });
+
+  test('stop is idempotent', () => {
+    const pool = createPool<string>();
+    pool.stop();
+    expect(() => pool.stop()).not.toThrow();
+    expect(pool.actor.getSnapshot().value).toBe('stopped');
+  });
+
+  test('leases out keep counting after stop until released, and release still works', async () => {
+    const pool = createPool<string>();
+    pool.set('k', 2);
+    const lease = await pool.acquire();
+    pool.set('idle', 1);
+    pool.stop();
+    expect(pool.get('k')).toEqual({ target: 0, active: 1 });
+    expect(pool.keys()).toEqual(['k']);
+    expect(pool.actor.getSnapshot().value).toBe('stopping');
+    lease.release();
+    expect(pool.get('k')).toEqual({ target: 0, active: 0 });
+    expect(pool.actor.getSnapshot().value).toBe('stopped');
+  });
+
+  test('drained resolves once the last lease is released, after stop', async () => {
+    const pool = createPool<string>();
+    pool.set('k', 2);
+    const a = await pool.acquire();
+    const b = await pool.acquire();
+    pool.stop();
+    const drained = track(pool.drained());
+    a.release();
+    await flush();
+    expect(drained.state).toBe('pending');
+    b.release();
+    await flush();
+    expect(drained.state).toBe('fulfilled');
+  });
+
+  test('drained works before stop and resolves at once when nothing is out', async () => {
+    const pool = createPool<string>();
+    await pool.drained();
+    pool.set('k', 1);
+    const lease = await pool.acquire();
+    const drained = track(pool.drained());
+    await flush();
+    expect(drained.state).toBe('pending');
+    lease.release();
+    await flush();
+    expect(drained.state).toBe('fulfilled');
+  });
+
+  test('aborting the signal given to createPool stops the pool', async () => {
+    const controller = new AbortController();
+    const pool = createPool<string>({ signal: controller.signal });
+    const waiter = track(pool.acquire());
+    controller.abort();
+    await flush();
+    expect(pool.stopped).toBe(true);
+    expect(waiter.reason).toBeInstanceOf(PoolStoppedError);
+  });
+
+  test('an already-aborted signal gives a stopped pool', () => {
+    const pool = createPool<string>({ signal: AbortSignal.abort() });
+    expect(pool.stopped).toBe(true);
+  });
+
+  test('a pool stopped with no lease out ends in the final state with every group actor stopped', () => {
+    const pool = createPool<string>();
+    pool.set('a', 1);
+    pool.set('b', 2);
+    const refs = [...pool.actor.getSnapshot().context.groups.values()].map((entry) => entry.ref);
+    pool.stop();
+    expect(pool.actor.getSnapshot().status).toBe('done');
+    expect(refs.map((ref) => ref.getSnapshot().status)).toEqual(['stopped', 'stopped']);
+  });
+});

@@ -1,4 +1,5 @@
 import { type InspectionEvent, type Observer, toObserver } from 'xstate';
+import { pinSnapshot } from './inspect-snapshot.js';
 import type { InspectObserver } from './options.js';
 
 /** Hands `error` to the platform's error reporting without throwing. */
@@ -11,14 +12,15 @@ function report(error: unknown): void {
 /**
  * Wraps an inspection observer so that its errors are reported rather than
  * thrown into the actor system, where they would put the pool actor into an
- * error state and break every caller.
+ * error state and break every caller. Snapshots reach it with the pool's
+ * context as it was at that event (see {@link pinSnapshot}).
  */
 export function guardInspect(inspect: InspectObserver): Observer<InspectionEvent> {
   const observer = toObserver(inspect);
   return {
     next: (event) => {
       try {
-        observer.next?.(event);
+        observer.next?.(pinSnapshot(event));
       } catch (error) {
         report(error);
       }

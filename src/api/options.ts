@@ -13,7 +13,9 @@ export interface CreatePoolOptions {
   /**
    * Receives every inspection event of the pool's actor system: the pool
    * actor, one child per key, every event and snapshot. Pass the `inspect`
-   * of `@statelyai/inspect`'s inspectors to watch the pool live. An observer
+   * of `@statelyai/inspect`'s inspectors to watch the pool live. Snapshots
+   * of the pool carry its context as plain summaries (group ids and counts,
+   * waiters, leases out) taken at that event. An observer
    * that throws does not break the pool: the error is reported (to
    * `reportError` where the platform has it, else `console.error`).
    */

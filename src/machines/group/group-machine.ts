@@ -46,6 +46,7 @@ const settle = (['granting', 'saturated', 'draining', 'retired'] as const).map((
  * count; its state says where active stands against target, so the inspector
  * shows each group's truth. It reaches `retired` when both counts are 0,
  * and its pool then stops it. Only its pool sends it events.
+ * Context {@link GroupContext}; accepts {@link GroupEvent}; input `{ key, target }`.
  */
 export const groupMachine = groupSetup.createMachine({
   id: 'group',

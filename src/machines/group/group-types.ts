@@ -2,12 +2,15 @@ import type { GroupCounts } from './standing.js';
 
 /** What a group actor is started with: its key and its first target (≥ 1). */
 export interface GroupInput {
+  /** The key whose group this actor is. */
   readonly key: unknown;
+  /** The first target, at least 1. */
   readonly target: number;
 }
 
 /** A group actor's context: the key it serves and its counts. */
 export interface GroupContext extends GroupCounts {
+  /** The key whose group this actor is. */
   readonly key: unknown;
 }
 

@@ -9,7 +9,9 @@ export type Standing = 'granting' | 'saturated' | 'draining' | 'retired';
 
 /** A group's counts: the target it converges to and the leases it has out. */
 export interface GroupCounts {
+  /** How many leases the group wants active at once. */
   readonly target: number;
+  /** How many leases the group has out. */
   readonly active: number;
 }
 

@@ -78,6 +78,7 @@ const poolSetup = setup({
  *
  * States: `running` grants; `stopping` has stopped granting but still takes
  * releases of the leases out; `stopped` is final, reached once none is out.
+ * Context {@link PoolContext}; accepts {@link PoolEvent}; emits {@link PoolEmitted}.
  */
 export const poolMachine = poolSetup.createMachine({
   id: 'pool',

@@ -3,15 +3,15 @@
  * the string key "spam". Ids stay unique where string forms collide: any
  * key that is not a plain string, and any string that starts with "(", is
  * written with its type in parentheses (`group:(number) 1` beside
- * `group:1`). Keys compared by identity (objects, functions, symbols) get a
- * number in the order this namer first saw them: `group:(object #1)`.
+ * `group:1`). Keys compared by identity (objects, functions, symbols) are
+ * numbered in the order their groups are created: `group:(object #1)`. The
+ * number is not remembered after the group goes, so the namer holds nothing
+ * per key.
  */
 export class ChildIdNamer {
-  #identities = new WeakMap<object, number>();
-  #symbols = new Map<symbol, number>();
   #nextIdentity = 1;
 
-  /** The actor id for the group of `key`. */
+  /** The actor id for a new group of `key`. */
   idFor(key: unknown): string {
     return `group:${this.#describe(key)}`;
   }
@@ -27,30 +27,12 @@ export class ChildIdNamer {
       case 'undefined':
         return '(undefined)';
       case 'symbol':
-        return `(symbol #${this.#symbolNumber(key)}) ${key.description ?? ''}`.trimEnd();
+        return `(symbol #${this.#nextIdentity++}) ${key.description ?? ''}`.trimEnd();
       case 'object':
         if (key === null) return '(null)';
-        return `(object #${this.#identityNumber(key)})`;
+        return `(object #${this.#nextIdentity++})`;
       case 'function':
-        return `(function #${this.#identityNumber(key)}) ${key.name}`.trimEnd();
+        return `(function #${this.#nextIdentity++}) ${key.name}`.trimEnd();
     }
-  }
-
-  #identityNumber(key: object): number {
-    let n = this.#identities.get(key);
-    if (n === undefined) {
-      n = this.#nextIdentity++;
-      this.#identities.set(key, n);
-    }
-    return n;
-  }
-
-  #symbolNumber(key: symbol): number {
-    let n = this.#symbols.get(key);
-    if (n === undefined) {
-      n = this.#nextIdentity++;
-      this.#symbols.set(key, n);
-    }
-    return n;
   }
 }

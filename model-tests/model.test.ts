@@ -1,0 +1,23 @@
+import fc from 'fast-check';
+import { describe, test } from 'vitest';
+import { poolCommands, runPoolCommands } from './commands.js';
+import { checkProperty } from './runs.js';
+
+describe('the pool against the model of SPEC', () => {
+  test('every story of calls settles as the model says and keeps every invariant', async () => {
+    await checkProperty(
+      'every story of calls settles as the model says and keeps every invariant',
+      fc.asyncProperty(poolCommands(), runPoolCommands),
+      400,
+    );
+  });
+
+  test('long stories without stop keep agreeing with the model', async () => {
+    const noStop = poolCommands({ maxCommands: 150, stop: false });
+    await checkProperty(
+      'long stories without stop keep agreeing with the model',
+      fc.asyncProperty(noStop, runPoolCommands),
+      60,
+    );
+  });
+});

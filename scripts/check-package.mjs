@@ -1,0 +1,180 @@
+// Checks the package as a user gets it: packs it once, lints the tarball with
+// publint and Are the Types Wrong, then installs it into a new project outside
+// the repository (only xstate comes from the npm cache or registry) and uses it
+// there by name: the Go doc example from ESM, the export list, `require` where
+// Node can load ES modules that way, and a TypeScript consumer type-checked
+// against the shipped declarations.
+//
+// Usage: node scripts/check-package.mjs   (KEEP=1 keeps the temporary project)
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = dirname(dirname(fileURLToPath(import.meta.url)));
+const bin = (name) => join(repo, 'node_modules', '.bin', name);
+const work = mkdtempSync(join(tmpdir(), 'xstate-workpool-package-'));
+
+/** The runtime exports, so that adding or losing one is a deliberate change. */
+const exportedValues = ['PoolStoppedError', 'createPool', 'groupMachine', 'poolMachine', 'zeroLease'];
+
+function step(title, fn) {
+  process.stdout.write(`check-package: ${title}\n`);
+  fn();
+}
+
+/** Runs a command, showing its output only if it fails. Returns its stdout. */
+function run(command, args, cwd) {
+  try {
+    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    process.stderr.write(
+      `\n$ ${command} ${args.join(' ')}   (in ${cwd})\n${error.stdout ?? ''}${error.stderr ?? ''}\n`,
+    );
+    throw new Error(`check-package: \`${command} ${args.join(' ')}\` failed with status ${error.status}`);
+  }
+}
+
+function expectEqual(what, actual, expected) {
+  if (actual !== expected) {
+    throw new Error(`check-package: ${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+const goDocExample = `// The Go package's doc example, as a user of the published package writes it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createPool } from 'xstate-workpool';
+
+const pool = createPool();
+// create two keys with different target counts
+pool.set('spam', 2);
+pool.set('eggs', 1);
+// track how many workers are spawned for each key
+const counts = new Map();
+await Promise.all(
+  Array.from({ length: 12 }, async () => {
+    const lease = await pool.acquire();
+    try {
+      // in order to demonstrate the differing spawn rates we need
+      // work to take some time, otherwise pool will end up granting
+      // leases in a "round robin" fashion.
+      await sleep(10);
+      counts.set(lease.key, (counts.get(lease.key) ?? 0) + 1);
+    } finally {
+      lease.release();
+    }
+  }),
+);
+pool.stop();
+// exact counts will vary, but leases with key \`spam\`
+// will end up being generated approximately twice as
+// often as leases with key \`eggs\`.
+console.log(counts.get('spam') > counts.get('eggs'));
+`;
+
+const listExports = `const names = Object.keys(await import('xstate-workpool')).sort();
+console.log(names.join(','));
+`;
+
+const requireFromCommonJs = `const { createPool, PoolStoppedError } = require('xstate-workpool');
+const pool = createPool();
+pool.stop();
+pool.acquire().catch((error) => console.log(error instanceof PoolStoppedError));
+`;
+
+const typescriptConsumer = `import { createPool, type Counts, type Lease, PoolStoppedError } from 'xstate-workpool';
+
+type Key = 'spam' | 'eggs';
+const pool = createPool<Key>({ signal: AbortSignal.timeout(1_000) });
+pool.set('spam', 2);
+const counts: Counts = pool.get('spam');
+const lease: Lease<Key> | undefined = pool.tryAcquire({ key: 'spam' });
+export async function work(): Promise<number> {
+  using held = await pool.acquire({ key: 'eggs' });
+  const key: Key = held.key;
+  return key.length + counts.target + (lease?.id ?? 0);
+}
+export const stopped: Error = new PoolStoppedError();
+// @ts-expect-error: 'ham' is not a key of this pool
+pool.set('ham', 1);
+`;
+
+try {
+  let tarball = '';
+  step('npm pack (builds dist)', () => {
+    run('npm', ['pack', '--silent', '--pack-destination', work], repo);
+    const packed = readdirSync(work).filter((name) => name.endsWith('.tgz'));
+    expectEqual('tarballs packed', packed.length, 1);
+    tarball = join(work, packed[0]);
+  });
+
+  step('publint --strict', () => {
+    run(bin('publint'), ['run', tarball, '--strict'], repo);
+  });
+
+  // ESM-only on purpose; see the esm-only profile in the report of issue 5
+  // and the README's FAQ. The profile leaves out `require` under node10 and
+  // node16, which resolve to ESM by design.
+  step('attw --profile esm-only', () => {
+    run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii'], repo);
+  });
+
+  const consumer = join(work, 'consumer');
+  step('install the tarball into a new project', () => {
+    mkdirSync(consumer);
+    writeFileSync(
+      join(consumer, 'package.json'),
+      `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`,
+    );
+    run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], consumer);
+  });
+
+  step('import it by name from ESM: the export list', () => {
+    writeFileSync(join(consumer, 'exports.mjs'), listExports);
+    expectEqual('runtime exports', run('node', ['exports.mjs'], consumer).trim(), exportedValues.join(','));
+  });
+
+  step('run the Go doc example', () => {
+    writeFileSync(join(consumer, 'example.mjs'), goDocExample);
+    expectEqual('the example prints', run('node', ['example.mjs'], consumer), 'true\n');
+  });
+
+  if (process.features.require_module) {
+    step('require it from CommonJS (Node loads ES modules with require here)', () => {
+      writeFileSync(join(consumer, 'require.cjs'), requireFromCommonJs);
+      expectEqual('require works', run('node', ['require.cjs'], consumer), 'true\n');
+    });
+  } else {
+    step(`skip require from CommonJS: Node ${process.version} cannot require ES modules`, () => {});
+  }
+
+  step('type-check a TypeScript consumer against the shipped declarations', () => {
+    writeFileSync(join(consumer, 'consumer.ts'), typescriptConsumer);
+    writeFileSync(
+      join(consumer, 'tsconfig.json'),
+      `${JSON.stringify(
+        {
+          compilerOptions: {
+            target: 'ES2022',
+            lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            noEmit: true,
+            types: [],
+          },
+          files: ['consumer.ts'],
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    run(bin('tsc'), ['-p', 'tsconfig.json'], consumer);
+  });
+
+  process.stdout.write('check-package: all good\n');
+} finally {
+  if (process.env.KEEP) process.stdout.write(`check-package: kept ${work}\n`);
+  else rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,30 @@
+/** Whether the run can force garbage collection (`node --expose-gc`). */
+export function canMeasureHeap(): boolean {
+  return typeof globalThis.gc === 'function';
+}
+
+function settledHeap(): number {
+  const gc = globalThis.gc as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Heap bytes per item that `build(count)` keeps alive: the heap after
+ * minus before, both after full collections, divided by `count`. What
+ * `build` returns is held until the second reading, then handed to
+ * `dispose`. NaN without `--expose-gc`.
+ */
+export async function heapPerItem<T>(
+  count: number,
+  build: (count: number) => T,
+  dispose: (held: T) => void | Promise<void>,
+): Promise<number> {
+  if (!canMeasureHeap()) return Number.NaN;
+  const before = settledHeap();
+  const held = build(count);
+  const after = settledHeap();
+  await dispose(held);
+  return (after - before) / count;
+}

@@ -1,0 +1,43 @@
+import { formatBytes, formatCount, formatMs, formatRatio } from './harness/format.js';
+import type { Figures } from './harness/settings.js';
+import type { Section } from './harness/table.js';
+import type { EventsPerCycle } from './scenarios/event-count.js';
+
+const perCycle = (events: EventsPerCycle) =>
+  `${(events.pool + events.groups).toFixed(2)} events/cycle (pool ${events.pool.toFixed(2)}, groups ${events.groups.toFixed(2)})`;
+
+/** The issue's targets, each with the figure measured in this run and whether it is met. */
+export function targetsSection(f: Figures, events: { handoff: EventsPerCycle; tryAcquire: EventsPerCycle }): Section {
+  const row = (target: string, figure: string, met: boolean) => [target, figure, met ? 'met' : '**not met**'];
+  const handoffRatio = (f.handoffOneKey as number) / (f.trivialSend as number);
+  const tryRatio = (f.tryAcquire as number) / (f.trivialSendTry as number);
+  const keysRatio = (f.handoffManyKeys as number) / (f.handoffOneKey as number);
+  return {
+    title: 'Targets',
+    note: 'The targets of issue #7, against the figures of this run (the trivial send is measured in the same rounds).',
+    columns: ['target', 'this run', 'status'],
+    rows: [
+      row(
+        'handoff cycle ≥ 0.5× trivial send',
+        `${formatCount(f.handoffOneKey as number)}/s = ${formatRatio(handoffRatio)}; ${perCycle(events.handoff)}`,
+        handoffRatio >= 0.5,
+      ),
+      row(
+        '`tryAcquire()`→`release()` ≥ 0.5× trivial send',
+        `${formatCount(f.tryAcquire as number)}/s = ${formatRatio(tryRatio)}; ${perCycle(events.tryAcquire)}`,
+        tryRatio >= 0.5,
+      ),
+      row(
+        '10k keys ≥ 0.9× one key',
+        `${formatCount(f.handoffManyKeys as number)}/s = ${formatRatio(keysRatio)}`,
+        keysRatio >= 0.9,
+      ),
+      row(
+        `\`set\` of ${formatCount(f.setKeyCount as number)} keys ≤ 0.5 s, linear`,
+        `${formatMs(f.set100k as number)}; per-key growth 10× keys: ${formatRatio(f.setGrowth as number)}`,
+        (f.set100k as number) <= 500 && (f.setGrowth as number) <= 1.3,
+      ),
+      row('≤ 2 KB heap per idle key', formatBytes(f.heapPerIdleKey as number), (f.heapPerIdleKey as number) <= 2048),
+    ],
+  };
+}

@@ -2,14 +2,14 @@
 // publint and Are the Types Wrong, then installs it into a new project outside
 // the repository (only xstate comes from the npm cache or registry) and uses it
 // there by name: the Go doc example from ESM, the export list, `require` where
-// Node can load ES modules that way, and a TypeScript consumer type-checked
-// against the shipped declarations.
+// Node can load ES modules that way, a TypeScript consumer type-checked
+// against the shipped declarations, and source maps that lead to shipped files.
 //
 // Usage: node scripts/check-package.mjs   (KEEP=1 keeps the temporary project)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -171,6 +171,19 @@ try {
       )}\n`,
     );
     run(bin('tsc'), ['-p', 'tsconfig.json'], consumer);
+  });
+
+  step('every source map leads to files in the package', () => {
+    const installed = join(consumer, 'node_modules', 'xstate-workpool');
+    const maps = readdirSync(installed, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.map'));
+    if (maps.length === 0) throw new Error('check-package: no source maps in the package');
+    for (const map of maps) {
+      const { sources } = JSON.parse(readFileSync(join(installed, map), 'utf8'));
+      for (const source of sources) {
+        const file = resolve(installed, dirname(map), source);
+        if (!existsSync(file)) throw new Error(`check-package: ${map} names ${source}, which the package lacks`);
+      }
+    }
   });
 
   process.stdout.write('check-package: all good\n');

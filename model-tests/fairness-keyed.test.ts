@@ -39,7 +39,7 @@ describe('no starvation of keyed waiters (SPEC S3, S4)', () => {
       fc.asyncProperty(systemArb, async ({ targets, workers }) => {
         const clock = new VirtualClock();
         const pool = createPool<number>();
-        targets.forEach((t, key) => pool.set(key, t));
+        for (const [key, t] of targets.entries()) pool.set(key, t);
         const waiting = new Set<Waiting>();
         // Grants of each key the test has seen, to count how many went to others while one waited.
         const grantsOf = targets.map(() => 0);

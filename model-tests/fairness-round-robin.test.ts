@@ -78,7 +78,7 @@ describe('round-robin across keys (SPEC S4)', () => {
         const afterChange = () => {
           for (const k of keys) if (!couldGrant().includes(k)) passed.cannotGrant(k);
         };
-        targets.forEach((t, i) => pool.set(`k${i}`, t));
+        for (const [i, t] of targets.entries()) pool.set(`k${i}`, t);
         try {
           for (const op of ops) {
             const could = couldGrant();

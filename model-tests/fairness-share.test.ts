@@ -24,7 +24,7 @@ describe('proportional share in a closed system (SPEC S4)', () => {
       fc.asyncProperty(systemArb, async ({ targets, workers, starts }) => {
         const clock = new VirtualClock();
         const pool = createPool<number>();
-        targets.forEach((t, key) => pool.set(key, t));
+        for (const [key, t] of targets.entries()) pool.set(key, t);
         const granted = targets.map(() => 0);
         const end = ROUNDS * HOLD_MS;
         const running = Array.from({ length: workers }, async (_, w) => {

@@ -37,10 +37,22 @@ export interface InspectRelay {
    * before its actors start: until its socket opens, the inspector keeps
    * only its last 200 messages and would drop the actor registrations.
    */
-  nextClient(): Promise<void>;
-  /** Disconnects every client and stops listening. */
+  nextClient(): Promise<RelayClient>;
+  /**
+   * Closes every client's socket, after what was already sent to it, and
+   * stops listening; a client that does not answer within a second is cut off.
+   */
   close(): Promise<void>;
 }
+
+/** A client connected to the relay. */
+export interface RelayClient {
+  /** Resolves when its socket has closed; every message it sent has been relayed by then. */
+  readonly closed: Promise<void>;
+}
+
+/** How long `close()` waits for clients to answer before cutting them off, in milliseconds. */
+const CLOSE_GRACE_MS = 1_000;
 
 /** How many messages other than actor registrations a new client is replayed. */
 const RECENT_KEPT = 200;
@@ -169,7 +181,7 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
   };
 
   const replay = new Replay();
-  const clientWaits: Array<() => void> = [];
+  const clientWaits: Array<(client: RelayClient) => void> = [];
   const sockets = new WebSocketServer({
     server,
     verifyClient: ({ req }: { req: IncomingMessage }) => acceptsOrigin(req),
@@ -179,8 +191,9 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
     // A client answers a ping only after its own 'open' has run, so this is
     // when an inspector stops holding back (and dropping) its messages.
     const waiting = clientWaits.splice(0);
+    const client: RelayClient = { closed: new Promise((resolve) => socket.once('close', () => resolve())) };
     socket.once('pong', () => {
-      for (const wake of waiting) wake();
+      for (const wake of waiting) wake(client);
     });
     socket.ping();
     socket.on('message', (data) => {
@@ -200,12 +213,18 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
     server,
     pageUrl,
     socketUrl: `ws://${reachableHost}:${actualPort}`,
-    nextClient: () => new Promise<void>((resolve) => clientWaits.push(resolve)),
+    nextClient: () => new Promise<RelayClient>((resolve) => clientWaits.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {
-        for (const client of sockets.clients) client.terminate();
+        for (const client of sockets.clients) client.close(1001, 'The relay is stopping');
+        const cutOff = setTimeout(() => {
+          for (const client of sockets.clients) client.terminate();
+        }, CLOSE_GRACE_MS);
         sockets.close();
-        server.close(() => resolve());
+        server.close(() => {
+          clearTimeout(cutOff);
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

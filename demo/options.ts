@@ -1,0 +1,150 @@
+import { parseArgs } from 'node:util';
+
+/** What the demo runs, read from its command line. */
+export interface DemoOptions {
+  /** Each key and its target, in the order given. */
+  readonly targets: ReadonlyArray<readonly [key: string, target: number]>;
+  /** How many workers acquire leases at once. */
+  readonly workers: number;
+  /** How long each worker holds a lease, in milliseconds. */
+  readonly holdMs: number;
+  /** How long the demo runs before it stops the pool, in milliseconds. */
+  readonly durationMs: number;
+  /** Whether to start the inspect relay and connect the pool to it. */
+  readonly inspect: boolean;
+  /** The relay's port (0: any free one). */
+  readonly inspectPort: number;
+  /** The address the relay listens on. */
+  readonly inspectHost: string;
+  /** Whether to open the relay's page in the default browser. */
+  readonly open: boolean;
+  /** Print plain lines even on a terminal. */
+  readonly plain: boolean;
+}
+
+/** The command line asked for the help text. */
+export interface HelpRequest {
+  readonly help: true;
+}
+
+/** A command-line argument the demo cannot use; the message names it and its value. */
+export class DemoOptionError extends Error {
+  override name = 'DemoOptionError';
+}
+
+/** The help text of the demo, listing every option and its default. */
+export const usage = `Usage: npm start -- [options]
+
+The Go workpool doc's example, live: workers acquire leases from a keyed
+pool, hold each for a while and release it; each key's share of the leases
+follows its target.
+
+Options:
+  --set KEY=TARGET      a key and its target (repeatable; default: --set spam=2 --set eggs=1)
+  --workers N           workers acquiring leases at once (default: 12)
+  --hold DURATION       how long a worker holds a lease (default: 10ms)
+  --duration DURATION   how long to run before stopping the pool (default: 3s)
+  --inspect             start a relay for the Stately inspector and print its URL
+  --inspect-port PORT   the relay's port, 0 for any free one (default: 8080)
+  --inspect-host HOST   the address the relay listens on (default: 127.0.0.1, this machine only)
+  --open                open the relay's page in the default browser (with --inspect)
+  --plain               plain lines once a second, even on a terminal
+  -h, --help            show this help
+
+DURATION is a number with a unit: 10ms, 1.5s, 2m.
+Ctrl-C stops the pool early, waits for the leases out, and prints the table.`;
+
+const defaults: DemoOptions = {
+  targets: [
+    ['spam', 2],
+    ['eggs', 1],
+  ],
+  workers: 12,
+  holdMs: 10,
+  durationMs: 3_000,
+  inspect: false,
+  inspectPort: 8080,
+  inspectHost: '127.0.0.1',
+  open: false,
+  plain: false,
+};
+
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000 } as const;
+
+/** Milliseconds in a duration such as `10ms`, `1.5s` or `2m`. */
+export function parseDuration(text: string, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!match) throw new DemoOptionError(`${option}: expected a duration such as 10ms, 1.5s or 2m, got "${text}"`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+function parseCount(text: string, option: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= min && value <= max)) {
+    throw new DemoOptionError(`${option}: expected a whole number from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+function parseTargets(sets: readonly string[]): DemoOptions['targets'] {
+  const targets = new Map<string, number>();
+  for (const set of sets) {
+    const at = set.lastIndexOf('=');
+    if (at <= 0) throw new DemoOptionError(`--set: expected KEY=TARGET, got "${set}"`);
+    const key = set.slice(0, at);
+    if (targets.has(key)) throw new DemoOptionError(`--set: key "${key}" is given twice`);
+    targets.set(key, parseCount(set.slice(at + 1), `--set ${key}`, 1));
+  }
+  return [...targets];
+}
+
+/**
+ * Reads the demo's command line (without `node` and the script). Returns
+ * the options, with defaults for those absent, or a help request.
+ *
+ * @throws {DemoOptionError} for an unknown option, a missing value, or a
+ * value out of range; the message names the option and the value.
+ */
+export function parseDemoOptions(argv: readonly string[]): DemoOptions | HelpRequest {
+  let parsed: ReturnType<typeof parseWith>;
+  try {
+    parsed = parseWith(argv);
+  } catch (error) {
+    throw new DemoOptionError(error instanceof Error ? error.message : String(error));
+  }
+  const { values } = parsed;
+  if (values.help) return { help: true };
+  const inspectPort = values['inspect-port'];
+  return {
+    targets: values.set ? parseTargets(values.set) : defaults.targets,
+    workers: values.workers === undefined ? defaults.workers : parseCount(values.workers, '--workers', 1),
+    holdMs: values.hold === undefined ? defaults.holdMs : parseDuration(values.hold, '--hold'),
+    durationMs: values.duration === undefined ? defaults.durationMs : parseDuration(values.duration, '--duration'),
+    inspect: values.inspect ?? defaults.inspect,
+    inspectPort:
+      inspectPort === undefined ? defaults.inspectPort : parseCount(inspectPort, '--inspect-port', 0, 65_535),
+    inspectHost: values['inspect-host'] ?? defaults.inspectHost,
+    open: values.open ?? defaults.open,
+    plain: values.plain ?? defaults.plain,
+  };
+}
+
+function parseWith(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      set: { type: 'string', multiple: true },
+      workers: { type: 'string' },
+      hold: { type: 'string' },
+      duration: { type: 'string' },
+      inspect: { type: 'boolean' },
+      'inspect-port': { type: 'string' },
+      'inspect-host': { type: 'string' },
+      open: { type: 'boolean' },
+      plain: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

@@ -1,0 +1,54 @@
+import type { Pool } from '../src/index.js';
+
+/** One key's row: its counts now and the leases it was granted so far. */
+export interface KeyStats {
+  readonly key: string;
+  readonly target: number;
+  readonly active: number;
+  readonly granted: number;
+  /** Its part of all leases granted, from 0 to 1 (0 before any grant). */
+  readonly share: number;
+  /** Its part of the sum of the targets, from 0 to 1: the share it should get. */
+  readonly targetShare: number;
+}
+
+/** The pool at one moment, as the views show it. */
+export interface PoolStats {
+  readonly keys: readonly KeyStats[];
+  /** Requests waiting for a lease. */
+  readonly waiting: number;
+  /** Milliseconds since the run started. */
+  readonly elapsedMs: number;
+  /** Whether the pool has stopped. */
+  readonly stopped: boolean;
+}
+
+/**
+ * Reads the pool's counts for each key of `targets`, with the leases
+ * `granted` so far. The target shares come from `targets` (what was asked
+ * for), so they stay put after stop sets every target to 0.
+ */
+export function readStats(
+  pool: Pool<string>,
+  targets: ReadonlyArray<readonly [string, number]>,
+  granted: ReadonlyMap<string, number>,
+  elapsedMs: number,
+): PoolStats {
+  let total = 0;
+  for (const count of granted.values()) total += count;
+  let targetSum = 0;
+  for (const [, target] of targets) targetSum += target;
+  const keys = targets.map(([key, asked]) => {
+    const { target, active } = pool.get(key);
+    const count = granted.get(key) ?? 0;
+    return {
+      key,
+      target,
+      active,
+      granted: count,
+      share: total === 0 ? 0 : count / total,
+      targetShare: targetSum === 0 ? 0 : asked / targetSum,
+    };
+  });
+  return { keys, waiting: pool.actor.getSnapshot().context.waiters.size, elapsedMs, stopped: pool.stopped };
+}

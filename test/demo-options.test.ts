@@ -1,0 +1,111 @@
+import { describe, expect, test } from 'vitest';
+import { DemoOptionError, parseDemoOptions, parseDuration, usage } from '../demo/options.js';
+
+describe('the demo options', () => {
+  test('with no arguments, run the Go doc example for 3 s without inspection', () => {
+    expect(parseDemoOptions([])).toEqual({
+      targets: [
+        ['spam', 2],
+        ['eggs', 1],
+      ],
+      workers: 12,
+      holdMs: 10,
+      durationMs: 3_000,
+      inspect: false,
+      inspectPort: 8080,
+      inspectHost: '127.0.0.1',
+      open: false,
+      plain: false,
+    });
+  });
+
+  test('--set takes any keys and targets, in the order given', () => {
+    const options = parseDemoOptions(['--set', 'a=3', '--set', 'b=1', '--set', 'c=5']);
+    expect('targets' in options && options.targets).toEqual([
+      ['a', 3],
+      ['b', 1],
+      ['c', 5],
+    ]);
+  });
+
+  test('a key may contain "=": the last one splits key from target', () => {
+    const options = parseDemoOptions(['--set', 'x=y=2']);
+    expect('targets' in options && options.targets).toEqual([['x=y', 2]]);
+  });
+
+  test('--workers, --hold, --duration and the inspect options are read', () => {
+    const options = parseDemoOptions([
+      '--workers',
+      '4',
+      '--hold',
+      '2.5s',
+      '--duration',
+      '1m',
+      '--inspect',
+      '--inspect-port',
+      '0',
+      '--inspect-host',
+      '127.0.0.2',
+      '--open',
+      '--plain',
+    ]);
+    expect(options).toMatchObject({
+      workers: 4,
+      holdMs: 2_500,
+      durationMs: 60_000,
+      inspect: true,
+      inspectPort: 0,
+      inspectHost: '127.0.0.2',
+      open: true,
+      plain: true,
+    });
+  });
+
+  test('--help and -h ask for the help text', () => {
+    expect(parseDemoOptions(['--help'])).toEqual({ help: true });
+    expect(parseDemoOptions(['-h'])).toEqual({ help: true });
+  });
+
+  test('the help text lists every option', () => {
+    for (const option of [
+      '--set',
+      '--workers',
+      '--hold',
+      '--duration',
+      '--inspect',
+      '--inspect-port',
+      '--inspect-host',
+      '--open',
+      '--plain',
+      '--help',
+    ]) {
+      expect(usage).toContain(option);
+    }
+  });
+
+  test.each([
+    [['--bogus'], /bogus/],
+    [['--set', 'spam'], /--set.*"spam"/],
+    [['--set', '=2'], /--set.*"=2"/],
+    [['--set', 'spam=0'], /--set spam.*"0"/],
+    [['--set', 'spam=-1'], /--set spam.*"-1"/],
+    [['--set', 'spam=1.5'], /--set spam.*"1.5"/],
+    [['--set', 'spam=1', '--set', 'spam=2'], /"spam" is given twice/],
+    [['--workers', '0'], /--workers.*"0"/],
+    [['--workers', 'many'], /--workers.*"many"/],
+    [['--hold', '10'], /--hold.*"10"/],
+    [['--duration', '3 s'], /--duration.*"3 s"/],
+    [['--inspect-port', '65536'], /--inspect-port.*"65536"/],
+    [['--workers'], /--workers/],
+    [['extra'], /extra/],
+  ])('%j is refused with a message naming it', (argv, message) => {
+    expect(() => parseDemoOptions(argv)).toThrow(DemoOptionError);
+    expect(() => parseDemoOptions(argv)).toThrow(message);
+  });
+
+  test('durations take ms, s and m', () => {
+    expect(parseDuration('10ms', '--hold')).toBe(10);
+    expect(parseDuration('1.5s', '--hold')).toBe(1_500);
+    expect(parseDuration('2m', '--hold')).toBe(120_000);
+  });
+});

@@ -1,0 +1,108 @@
+import pc from 'picocolors';
+import { describe, expect, test } from 'vitest';
+import { formatFinalTable } from '../demo/final-table.js';
+import { renderLiveFrame } from '../demo/live-view.js';
+import { formatPlainLine } from '../demo/plain-lines.js';
+import type { PoolStats } from '../demo/stats.js';
+
+const plain = pc.createColors(false);
+
+const running: PoolStats = {
+  keys: [
+    { key: 'spam', target: 2, active: 2, granted: 200, share: 2 / 3, targetShare: 2 / 3 },
+    { key: 'eggs', target: 1, active: 0, granted: 100, share: 1 / 3, targetShare: 1 / 3 },
+  ],
+  waiting: 9,
+  elapsedMs: 1_234,
+  stopped: false,
+};
+
+const run = { workers: 12, holdMs: 10, durationMs: 3_000 };
+
+describe('the live view', () => {
+  test('shows a row per key with target, active/target, leases and a share bar', () => {
+    const lines = renderLiveFrame(running, run, plain).split('\n');
+    const spam = lines.find((line) => line.startsWith('spam'));
+    const eggs = lines.find((line) => line.startsWith('eggs'));
+    expect(spam?.split(/\s+/).slice(0, 4)).toEqual(['spam', '2', '2/2', '200']);
+    expect(eggs?.split(/\s+/).slice(0, 4)).toEqual(['eggs', '1', '0/1', '100']);
+    expect(spam).toContain(`${'█'.repeat(16)}${'░'.repeat(8)}`);
+    expect(eggs).toContain(`${'█'.repeat(8)}${'░'.repeat(16)}`);
+    expect(spam).toMatch(/66\.7%\s+66\.7%$/);
+  });
+
+  test('says how many requests wait and how to stop', () => {
+    expect(renderLiveFrame(running, run, plain)).toMatch(/^9 waiting · Ctrl-C stops$/m);
+  });
+
+  test('says so once the pool has stopped', () => {
+    expect(
+      renderLiveFrame({ ...running, stopped: true }, run, plain)
+        .split('\n')
+        .at(-1),
+    ).toBe('stopped');
+  });
+
+  test('heads the frame with the run and the time so far', () => {
+    expect(renderLiveFrame(running, run, plain).split('\n')[0]).toBe(
+      'xstate-workpool · 12 workers · hold 10ms · 1.2s of 3.0s',
+    );
+  });
+});
+
+describe('the plain lines', () => {
+  test('give the time, each key and the waiting requests on one line', () => {
+    expect(formatPlainLine(running)).toBe(
+      '  1.2s  spam 2/2 active, 200 leases (66.7%) · eggs 0/1 active, 100 leases (33.3%)  9 waiting',
+    );
+  });
+});
+
+describe('the final table', () => {
+  const targets = [
+    ['spam', 2],
+    ['eggs', 1],
+  ] as const;
+
+  test('lists each key with its target, leases and shares', () => {
+    const table = formatFinalTable(
+      targets,
+      new Map([
+        ['spam', 200],
+        ['eggs', 100],
+      ]),
+      12,
+    );
+    expect(table.split('\n').slice(0, 3)).toEqual([
+      'key   target  leases   share  wanted',
+      'spam       2     200   66.7%   66.7%',
+      'eggs       1     100   33.3%   33.3%',
+    ]);
+  });
+
+  test('sets the measured ratio beside the ratio of the targets, scaled to the smallest target', () => {
+    const table = formatFinalTable(
+      [
+        ['a', 4],
+        ['b', 6],
+      ],
+      new Map([
+        ['a', 100],
+        ['b', 153],
+      ]),
+      12,
+    );
+    expect(table).toContain('measured a:b = 4.00:6.12, targets 4:6');
+  });
+
+  test('says when the ratio cannot be measured', () => {
+    expect(formatFinalTable(targets, new Map([['spam', 5]]), 12)).toContain(
+      'measured spam:eggs = n/a (eggs got no lease), targets 2:1',
+    );
+  });
+
+  test('notes when there are fewer workers than the targets add up to', () => {
+    expect(formatFinalTable(targets, new Map(), 2)).toContain('note: 2 workers < 3');
+    expect(formatFinalTable(targets, new Map(), 3)).not.toContain('note:');
+  });
+});

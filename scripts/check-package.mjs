@@ -5,9 +5,23 @@
 // Node can load ES modules that way, a TypeScript consumer type-checked
 // against the shipped declarations, and source maps that lead to shipped files.
 //
+// It packs a copy of the sources in a temporary directory, so that runs at
+// the same time (and the repository's own dist/) do not step on each other;
+// the copy's `npm pack` runs the package's own prepack build.
+//
 // Usage: node scripts/check-package.mjs   (KEEP=1 keeps the temporary project)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +29,17 @@ import { fileURLToPath } from 'node:url';
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
 const bin = (name) => join(repo, 'node_modules', '.bin', name);
 const work = mkdtempSync(join(tmpdir(), 'xstate-workpool-package-'));
+
+/** What a clean checkout needs to build and pack the package. */
+const packageSources = [
+  'package.json',
+  'README.md',
+  'LICENSE',
+  'CHANGELOG.md',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'src',
+];
 
 /** The runtime exports, so that adding or losing one is a deliberate change. */
 const exportedValues = ['PoolStoppedError', 'createPool', 'groupMachine', 'poolMachine', 'zeroLease'];
@@ -102,8 +127,11 @@ pool.set('ham', 1);
 
 try {
   let tarball = '';
-  step('npm pack (builds dist)', () => {
-    run('npm', ['pack', '--silent', '--pack-destination', work], repo);
+  step('npm pack a copy of the sources (its prepack builds dist)', () => {
+    const stage = join(work, 'stage');
+    for (const name of packageSources) cpSync(join(repo, name), join(stage, name), { recursive: true });
+    symlinkSync(join(repo, 'node_modules'), join(stage, 'node_modules'), 'dir');
+    run('npm', ['pack', '--silent', '--pack-destination', work], stage);
     const packed = readdirSync(work).filter((name) => name.endsWith('.tgz'));
     expectEqual('tarballs packed', packed.length, 1);
     tarball = join(work, packed[0]);

@@ -1,14 +1,6 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-
-const CHROMIUM = '/usr/bin/chromium';
-// CI installs Chromium and sets this, so that there a missing browser fails instead of skipping.
-const chromiumRequired = process.env.REQUIRE_CHROMIUM === '1';
-const hasChromium = existsSync(CHROMIUM);
+import { browserTestsRun, withChromium } from './browser-support.js';
 
 /** `src/index.ts` bundled for browsers, exposing its exports as `window.XstateWorkpool`. */
 async function bundleForBrowser() {
@@ -36,30 +28,15 @@ describe('in a browser', () => {
     expect(inputs).toContain('src/index.ts');
   });
 
-  test.skipIf(!hasChromium && !chromiumRequired)(
+  test.skipIf(!browserTestsRun)(
     "the Go doc's example runs in headless Chromium: spam gets twice the leases of eggs",
     async () => {
       const { code } = await bundleForBrowser();
-      const profile = mkdtempSync(join(tmpdir(), 'xstate-workpool-chromium-'));
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
-      try {
+      const result = await withChromium(async (context) => {
         const page = context.pages()[0] ?? (await context.newPage());
         await page.setContent('<!doctype html><title>xstate-workpool</title>');
         await page.addScriptTag({ content: code });
-        const result = await page.evaluate(async () => {
+        return page.evaluate(async () => {
           const { createPool } = (globalThis as unknown as { XstateWorkpool: Exports }).XstateWorkpool;
           // The Go doc's example: spam 2, eggs 1, 12 workers each holding a lease 10 ms.
           // It ends after a number of leases rather than a time, so a slow machine only takes longer.
@@ -80,14 +57,11 @@ describe('in a browser', () => {
           await pool.drained();
           return { counts, hasProcess: typeof (globalThis as { process?: unknown }).process !== 'undefined' };
         });
-        expect(result.hasProcess).toBe(false);
-        expect(result.counts.spam + result.counts.eggs).toBeGreaterThanOrEqual(300);
-        expect(result.counts.spam / result.counts.eggs).toBeGreaterThan(1.9);
-        expect(result.counts.spam / result.counts.eggs).toBeLessThan(2.1);
-      } finally {
-        await context.close();
-        rmSync(profile, { recursive: true, force: true });
-      }
+      });
+      expect(result.hasProcess).toBe(false);
+      expect(result.counts.spam + result.counts.eggs).toBeGreaterThanOrEqual(300);
+      expect(result.counts.spam / result.counts.eggs).toBeGreaterThan(1.9);
+      expect(result.counts.spam / result.counts.eggs).toBeLessThan(2.1);
     },
   );
 });

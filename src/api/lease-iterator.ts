@@ -12,7 +12,18 @@ export function leaseIterator<K>(
   options: AcquireOptions<K>,
 ): AsyncIterableIterator<Lease<K>, undefined> {
   const closed = new AbortController();
-  const signal = options.signal ? AbortSignal.any([closed.signal, options.signal]) : closed.signal;
+  // The pending acquire is withdrawn by return() or by the caller's signal, with that signal's reason.
+  // (By hand rather than AbortSignal.any, which Node 20 has only from 20.3.)
+  const withdraw = new AbortController();
+  const outer = options.signal;
+  const onOuterAbort = () => withdraw.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  closed.signal.addEventListener('abort', () => {
+    outer?.removeEventListener('abort', onOuterAbort);
+    withdraw.abort();
+  });
+  const signal = withdraw.signal;
   const want: AcquireOptions<K> = options.key === undefined ? { signal } : { key: options.key, signal };
   const done = { done: true, value: undefined } as const;
 

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { platform } from 'node:os';
 import { WebSocket, WebSocketServer } from 'ws';
+import { acceptsOrigin, reachableHost } from './relay-address.js';
 
 /** Options of {@link startInspectRelay}. */
 export interface InspectRelayOptions {
@@ -58,14 +59,6 @@ const CLOSE_GRACE_MS = 1_000;
 const RECENT_KEPT = 200;
 /** How many actor registrations a new client is replayed. */
 const ACTORS_KEPT = 1_000;
-
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const ANY_ADDRESS = new Set(['0.0.0.0', '::', '']);
-
-/** `host` as it goes into a URL. */
-function urlHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
 
 /**
  * The bridge page: it embeds the inspector and hands it what the relay
@@ -140,9 +133,8 @@ function validatePort(port: unknown): number {
  * Starts the relay: every message a WebSocket client sends is passed to the
  * other clients, and a client that connects late is first replayed the
  * actor registrations and the recent messages. Browsers may connect only
- * from the relay's own page (their `Origin` must be the relay's host name
- * or a loopback name, on the relay's port), so no other web page can read
- * the pool. Resolves once it listens.
+ * from the relay's own page (see {@link acceptsOrigin}), so no other web
+ * page can read the pool. Resolves once it listens.
  *
  * @throws {RangeError} if `port` is not an integer from 0 to 65535.
  * Rejects if it cannot listen (for example, the port is in use).
@@ -168,23 +160,11 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
   });
 
   const actualPort = (server.address() as AddressInfo).port;
-  const allowedOriginHosts = new Set([...LOOPBACK_NAMES, urlHost(host)].map((name) => `${name}:${actualPort}`));
-  const acceptsOrigin = (request: IncomingMessage): boolean => {
-    const origin = request.headers.origin;
-    // Node clients send no Origin; browsers always do.
-    if (origin === undefined) return true;
-    try {
-      return allowedOriginHosts.has(new URL(origin).host);
-    } catch {
-      return false;
-    }
-  };
-
   const replay = new Replay();
   const clientWaits: Array<(client: RelayClient) => void> = [];
   const sockets = new WebSocketServer({
     server,
-    verifyClient: ({ req }: { req: IncomingMessage }) => acceptsOrigin(req),
+    verifyClient: ({ req }: { req: IncomingMessage }) => acceptsOrigin(req.headers, host, actualPort),
   });
   sockets.on('connection', (socket) => {
     for (const message of replay.messages()) socket.send(message);
@@ -205,14 +185,13 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
     });
   });
 
-  const reachableHost = ANY_ADDRESS.has(host) ? '127.0.0.1' : urlHost(host);
-  const pageUrl = `http://${reachableHost}:${actualPort}`;
+  const pageUrl = `http://${reachableHost(host)}:${actualPort}`;
   if (options.autoOpen) openInBrowser(pageUrl);
 
   return {
     server,
     pageUrl,
-    socketUrl: `ws://${reachableHost}:${actualPort}`,
+    socketUrl: `ws://${reachableHost(host)}:${actualPort}`,
     nextClient: () => new Promise<RelayClient>((resolve) => clientWaits.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {

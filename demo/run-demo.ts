@@ -4,6 +4,7 @@ import { type InspectSession, startInspectSession } from './inspect-session.js';
 import { startLiveView, type View } from './live-view.js';
 import type { DemoOptions } from './options.js';
 import { startPlainLines } from './plain-lines.js';
+import { isLoopback } from './relay-address.js';
 import { readStats } from './stats.js';
 import { startWorkload } from './workload.js';
 
@@ -30,6 +31,9 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
   if (options.inspect) {
     session = await startInspectSession({ port: options.inspectPort, host: options.inspectHost, open: options.open });
     print(`Inspect the pool: open ${session.pageUrl} in a browser (the relay listens on ${options.inspectHost}).`);
+    if (!isLoopback(options.inspectHost)) {
+      print(`Warning: anyone who can reach ${options.inspectHost} sees every key and event of this pool.`);
+    }
   }
 
   const pool = createPool<string>(session ? { inspect: session.inspect } : {});

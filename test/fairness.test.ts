@@ -43,7 +43,7 @@ describe('S4 fairness across keys', () => {
   test('no group that can grant is passed over more than (groups that can grant - 1) times in a row', () => {
     const pool = createPool<number>();
     const targets = [5, 1, 3, 2, 4];
-    targets.forEach((target, key) => pool.set(key, target));
+    for (const [key, target] of targets.entries()) pool.set(key, target);
     // Per key, the current run of grants that passed it over, and the most groups able to grant during that run.
     const streaks = new Map<number, { passedOver: number; mostAble: number }>();
     for (let grant = 0; grant < 15; grant++) {

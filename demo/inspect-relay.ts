@@ -104,6 +104,15 @@ function openInBrowser(url: string): void {
   child.unref();
 }
 
+/** The `type` of a JSON message, if it has one. */
+function typeOf(message: string): unknown {
+  try {
+    return (JSON.parse(message) as { type?: unknown } | null)?.type;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Messages a client joining late is given: every actor registration kept, then the most recent others. */
 class Replay {
   #actors: string[] = [];
@@ -111,7 +120,7 @@ class Replay {
 
   record(message: string): void {
     // Without the registrations a late inspector could not place any event.
-    const list = message.includes('"type":"@xstate.actor"') ? this.#actors : this.#recent;
+    const list = typeOf(message) === '@xstate.actor' ? this.#actors : this.#recent;
     const cap = list === this.#actors ? ACTORS_KEPT : RECENT_KEPT;
     list.push(message);
     if (list.length > cap) list.shift();
@@ -120,6 +129,11 @@ class Replay {
   messages(): string[] {
     return [...this.#actors, ...this.#recent];
   }
+}
+
+/** The relay could not listen where it was asked to; the message names the address and the cause. */
+export class InspectRelayError extends Error {
+  override name = 'InspectRelayError';
 }
 
 function validatePort(port: unknown): number {
@@ -137,7 +151,8 @@ function validatePort(port: unknown): number {
  * page can read the pool. Resolves once it listens.
  *
  * @throws {RangeError} if `port` is not an integer from 0 to 65535.
- * Rejects if it cannot listen (for example, the port is in use).
+ * @throws {InspectRelayError} (as a rejection) if it cannot listen, for
+ * example when the port is in use.
  */
 export async function startInspectRelay(options: InspectRelayOptions = {}): Promise<InspectRelay> {
   const port = validatePort(options.port ?? 8080);
@@ -151,7 +166,7 @@ export async function startInspectRelay(options: InspectRelayOptions = {}): Prom
 
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error) =>
-      reject(new Error(`The inspect relay cannot listen on ${host}:${port}: ${error.message}`));
+      reject(new InspectRelayError(`The inspect relay cannot listen on ${host}:${port}: ${error.message}`));
     server.once('error', fail);
     server.listen(port, host, () => {
       server.off('error', fail);

@@ -1,4 +1,5 @@
 // The demo: `npm start -- --help` lists its options.
+import { InspectRelayError } from './inspect-relay.js';
 import { DemoOptionError, parseDemoOptions, usage } from './options.js';
 import { runDemo } from './run-demo.js';
 
@@ -10,7 +11,13 @@ try {
     await runDemo(options, { stream: process.stdout, isTerminal: process.stdout.isTTY === true });
   }
 } catch (error) {
-  if (!(error instanceof DemoOptionError)) throw error;
-  console.error(`${error.message}\nSee npm start -- --help`);
-  process.exitCode = 2;
+  if (error instanceof DemoOptionError) {
+    console.error(`${error.message}\nSee npm start -- --help`);
+    process.exitCode = 2;
+  } else if (error instanceof InspectRelayError) {
+    console.error(`${error.message}\nTry another --inspect-port.`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
 }

@@ -1,4 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { platform } from 'node:os';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, test } from 'vitest';
@@ -74,6 +76,19 @@ describe('the demo', () => {
     expect(await run.exited).toBe(0);
     expect(run.stdout).toMatch(/^Inspect the pool: open http:\/\/127\.0\.0\.1:\d+ in a browser/m);
     expect(run.stdout).toMatch(ratioLine);
+  });
+
+  test('a taken --inspect-port exits 1, naming the address', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const run = new DemoRun(['--inspect', '--inspect-port', String(port)]);
+      expect(await run.exited).toBe(1);
+      expect(run.stderr).toContain(`The inspect relay cannot listen on 127.0.0.1:${port}`);
+    } finally {
+      blocker.close();
+    }
   });
 
   test('--help prints the options and exits 0', async () => {

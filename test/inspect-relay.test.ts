@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
-import { type InspectRelay, startInspectRelay } from '../demo/inspect-relay.js';
+import { type InspectRelay, InspectRelayError, startInspectRelay } from '../demo/inspect-relay.js';
 import { createPool } from '../src/index.js';
 import { actorNamed, type InspectMessage, type PoolContextSummary } from './inspect-support.js';
 
@@ -186,6 +186,8 @@ describe('the inspect relay', () => {
   test('rejects when the port is taken, naming the address', async () => {
     const { server } = await startRelay();
     const { port } = server.address() as AddressInfo;
-    await expect(startInspectRelay({ port })).rejects.toThrow(`127.0.0.1:${port}`);
+    const taken = startInspectRelay({ port });
+    await expect(taken).rejects.toThrow(InspectRelayError);
+    await expect(taken).rejects.toThrow(`127.0.0.1:${port}`);
   });
 });

@@ -55,7 +55,7 @@ function replay(steps: readonly Step[]): Replayed {
   const taken = new Set<string>();
   const actor = createActor(poolMachine, {
     inspect: (e: InspectionEvent) => {
-      if (e.type !== '@xstate.microstep' || e.actorRef.id !== e.rootId) return;
+      if (e.type !== '@xstate.microstep' || e.actorRef.sessionId !== e.rootId) return;
       for (const t of e._transitions as AnyTransitionDefinition[]) taken.add(nameOf(t));
     },
   });

@@ -1,0 +1,19 @@
+// Mutation testing of src/ (npm run test:mutation): Stryker changes one
+// thing in the source at a time and reruns the vitest suites that cover it;
+// a mutant that no test notices survives. The JSON report is the record.
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.config.ts' },
+  mutate: ['src/**/*.ts'],
+  // Only what the suites need is copied into the sandbox.
+  ignorePatterns: ['scratch', 'dist', 'docs', 'reports', 'coverage', 'bench', '*.tgz'],
+  coverageAnalysis: 'perTest',
+  // Two cores shared with the rest of the team.
+  concurrency: 2,
+  timeoutMS: 20_000,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 95, low: 90, break: null },
+};

@@ -21,7 +21,7 @@ export interface RealRequest {
  * how it settled, in settle order, and every lease delivered to the test.
  */
 export class RealSystem {
-  readonly pool: Pool<unknown> = createPool<unknown>();
+  readonly pool: Pool<unknown>;
   /** Settled requests, in the order their promises settled. */
   readonly log: Outcome[] = [];
   /** Rejections that matched no expected kind, kept to report. */
@@ -37,6 +37,11 @@ export class RealSystem {
   lastIdAtStop: number | undefined;
   /** Counts of every key after the last check, to see growth while draining. */
   lastCounts = new Map<unknown, { target: number; active: number }>();
+
+  /** Watches `pool`: a new one by default; the soak passes one long-lived pool to one system after another. */
+  constructor(pool: Pool<unknown> = createPool<unknown>()) {
+    this.pool = pool;
+  }
 
   /** Starts an `acquire()` and records how it settles. */
   acquire(want: RealRequest['want'] & object, signal: 'none' | 'live' | 'aborted'): RealRequest {

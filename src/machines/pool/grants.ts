@@ -2,7 +2,7 @@ import type { GroupEvent } from '../group/group-types.js';
 import { type GroupCounts, spareOf, standingOf } from '../group/standing.js';
 import type { GroupEntry } from './group-table.js';
 import type { PoolContext } from './pool-types.js';
-import type { LeaseWant, Waiter } from './waiter-queue.js';
+import type { LeaseWant } from './waiter-queue.js';
 
 /**
  * Where the grant decisions go. The pool machine binds these to its own
@@ -33,13 +33,22 @@ function grant(ctx: PoolContext, entry: GroupEntry, requestId: number, out: Gran
 export function serveGroup(ctx: PoolContext, entry: GroupEntry, counts: GroupCounts, out: GrantEffects): void {
   let spare = spareOf(counts);
   let granted = false;
-  for (let waiter: Waiter | undefined; spare > 0 && (waiter = ctx.waiters.oldestFor(entry.key)); spare--) {
+  while (spare > 0) {
+    const waiter = ctx.waiters.oldestFor(entry.key);
+    if (!waiter) break;
     ctx.waiters.remove(waiter);
     grant(ctx, entry, waiter.requestId, out);
     granted = true;
+    spare--;
   }
   if (spare === 0) ctx.ready.remove(entry);
   else if (granted || !ctx.ready.has(entry)) ctx.ready.push(entry);
+}
+
+/** The group that would grant to a request wanting `want` now, if any can. */
+export function grantableEntry(ctx: PoolContext, want: LeaseWant): GroupEntry | undefined {
+  const entry = want.anyKey ? ctx.ready.first : ctx.groups.get(want.key);
+  return entry && spareOf(entry.counts()) > 0 ? entry : undefined;
 }
 
 /**
@@ -49,10 +58,9 @@ export function serveGroup(ctx: PoolContext, entry: GroupEntry, counts: GroupCou
  * never jumps the queue.
  */
 export function grantNow(ctx: PoolContext, requestId: number, want: LeaseWant, out: GrantEffects): boolean {
-  const entry = want.anyKey ? ctx.ready.first : ctx.groups.get(want.key);
+  const entry = grantableEntry(ctx, want);
   if (!entry) return false;
   const spare = spareOf(entry.counts());
-  if (spare === 0) return false;
   grant(ctx, entry, requestId, out);
   if (spare === 1) ctx.ready.remove(entry);
   else ctx.ready.push(entry);

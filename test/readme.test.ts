@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+// The README's TypeScript blocks must compile against the package and run. A block without imports continues the
+// usage example, so it gets the example's imports and pool first, and a stop that ends any loop in it.
+
+const root = join(import.meta.dirname, '..');
+const work = join(root, '.readme-check');
+const prelude = [
+  "import { setTimeout as sleep } from 'node:timers/promises';",
+  "import { createPool } from 'xstate-workpool';",
+  "const pool = createPool<'spam' | 'eggs'>();",
+  "pool.set('spam', 2);",
+  "pool.set('eggs', 1);",
+  'setTimeout(() => pool.stop(), 100);',
+  'void sleep;',
+].join('\n');
+
+function readmeBlocks(): string[] {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  return [...readme.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((match) => match[1] ?? '');
+}
+
+function asModule(block: string): string {
+  const body = /^import /m.test(block) ? block : `${prelude}\n${block}`;
+  return `${body.replaceAll("'xstate-workpool'", "'../src/index.js'")}\nexport {};\n`;
+}
+
+describe('README', () => {
+  const blocks = readmeBlocks();
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work);
+  const files = blocks.map((block, i) => {
+    const file = join(work, `block-${i + 1}.ts`);
+    writeFileSync(file, asModule(block));
+    return file;
+  });
+  writeFileSync(
+    join(work, 'tsconfig.json'),
+    JSON.stringify({ extends: '../tsconfig.json', include: ['*.ts', '../src'] }),
+  );
+
+  test('has TypeScript examples', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+  });
+
+  test('every TypeScript example type-checks against the package', () => {
+    execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(work, 'tsconfig.json'), '--noEmit'], {
+      stdio: 'pipe',
+    });
+  });
+
+  test.each(files.map((file, i) => [i + 1, file] as const).filter(([i]) => !blocks[i - 1]?.includes('createBrowserInspector')))(
+    'example %i runs to completion',
+    (_, file) => {
+      execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'pipe', timeout: 30_000 });
+    },
+  );
+});

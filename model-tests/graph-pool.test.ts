@@ -127,7 +127,12 @@ const stepsLogic = fromTransition(
 const traversal = {
   events: STEPS.map((step) => ({ type: 'step' as const, step })),
   serializeState: (snap: { context: readonly Step[] }) => summary(replay(snap.context)),
-  stopWhen: (snap: { context: readonly Step[] }) => replay(snap.context).value === 'stopped',
+  // A stopped pool takes nothing more; more leases out than the targets allow
+  // is already a failure (checked below), and would make the graph endless.
+  stopWhen: (snap: { context: readonly Step[] }) => {
+    const r = replay(snap.context);
+    return r.value === 'stopped' || r.leasesOut > 2;
+  },
   // Small bounds keep the graph finite and the run short: at most two waiters.
   filterEvents: (snap: { context: readonly Step[] }, event: { step: Step }) =>
     event.step.type !== 'request' || replay(snap.context).waiting.length < 2,

@@ -43,6 +43,9 @@ const KEYS_SHOWN = 50;
 export class GroupTable {
   #byKey = new Map<unknown, GroupEntry>();
   #namer = new ChildIdNamer();
+  /** The groups stop is closing, in creation order; undefined until stop starts. */
+  #closing: GroupEntry[] | undefined;
+  #closingAt = 0;
 
   /** How many groups exist, draining ones included. */
   get size(): number {
@@ -70,6 +73,22 @@ export class GroupTable {
     this.#byKey.set(key, entry);
     ref.start();
     return entry;
+  }
+
+  /**
+   * Takes the next group for stop to close, in creation order; the first
+   * call fixes the list. Undefined once every group has been taken.
+   */
+  nextToClose(): GroupEntry | undefined {
+    this.#closing ??= [...this.#byKey.values()];
+    const entry = this.#closing[this.#closingAt];
+    if (entry) this.#closingAt++;
+    return entry;
+  }
+
+  /** How many groups stop has still to close: all of them before it starts. */
+  get leftToClose(): number {
+    return this.#closing ? this.#closing.length - this.#closingAt : this.#byKey.size;
   }
 
   /** Forgets `entry`. */

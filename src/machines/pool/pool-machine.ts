@@ -1,7 +1,16 @@
 import { type ActorRefFrom, enqueueActions, setup } from 'xstate';
 import type { GroupEvent } from '../group/group-types.js';
 import { LinkedList } from '../linked-list.js';
-import { closeAll, type GrantEffects, grantableEntry, grantNow, release, setTarget } from './grants.js';
+import {
+  closeAll,
+  closeGroups,
+  type GrantEffects,
+  grantableEntry,
+  grantNow,
+  release,
+  setTarget,
+  stopsAtOnce,
+} from './grants.js';
 import { type GroupActorRef, type GroupEntry, GroupTable } from './group-table.js';
 import { LeaseLedger } from './lease-ledger.js';
 import type { PoolContext, PoolEmitted, PoolEvent } from './pool-types.js';
@@ -59,8 +68,8 @@ const poolSetup = setup({
      */
     canGrantNow: ({ context, event }) =>
       (event.type === 'lease.request' || event.type === 'lease.try') && grantableEntry(context, event) !== undefined,
-    /** No lease is out. */
-    hasNoLeasesOut: ({ context }) => context.leases.size === 0,
+    /** Stopping ends in this event: no lease is out and one batch closes every group. */
+    stopsAtOnce: ({ context }) => stopsAtOnce(context),
     /** The event releases the only lease still out. */
     releasesLastLease: ({ context, event }) =>
       event.type === 'lease.release' && context.leases.size === 1 && context.leases.has(event.leaseId),
@@ -87,9 +96,13 @@ const poolSetup = setup({
       if (event.type !== 'request.cancel') return;
       context.waiters.cancel(event.requestId);
     },
-    closeAll: enqueueActions(({ context, enqueue }) => {
-      const dropped = closeAll(context, effectsOf(enqueue));
+    closeAll: enqueueActions(({ context, enqueue, self }) => {
+      const { dropped, more } = closeAll(context, effectsOf(enqueue));
       enqueue.emit({ type: 'pool.stopped', dropped });
+      if (more) enqueue.sendTo(self, { type: 'groups.close' });
+    }),
+    closeMoreGroups: enqueueActions(({ context, enqueue, self }) => {
+      if (closeGroups(context, effectsOf(enqueue))) enqueue.sendTo(self, { type: 'groups.close' });
     }),
   },
 });
@@ -101,7 +114,9 @@ const poolSetup = setup({
  * (SPEC S5). It tells the caller of a grant by emitting `lease.granted`.
  *
  * States: `running` grants; `stopping` has stopped granting but still takes
- * releases of the leases out; `stopped` is final, reached once none is out.
+ * releases of the leases out (and closes groups in batches, see
+ * `groups.close`); `stopped` is final, reached once none is out and every
+ * group is closed.
  * Context {@link PoolContext}; accepts {@link PoolEvent}; emits {@link PoolEmitted}.
  */
 export const poolMachine = poolSetup.createMachine({
@@ -122,7 +137,7 @@ export const poolMachine = poolSetup.createMachine({
         'lease.release': { actions: 'releaseLease' },
         'request.cancel': { actions: 'cancelRequest' },
         'pool.stop': [
-          { guard: 'hasNoLeasesOut', target: 'stopped', actions: 'closeAll' },
+          { guard: 'stopsAtOnce', target: 'stopped', actions: 'closeAll' },
           { target: 'stopping', actions: 'closeAll' },
         ],
       },
@@ -132,6 +147,10 @@ export const poolMachine = poolSetup.createMachine({
         'lease.release': [
           { guard: 'releasesLastLease', target: 'stopped', actions: 'releaseLease' },
           { actions: 'releaseLease' },
+        ],
+        'groups.close': [
+          { guard: 'stopsAtOnce', target: 'stopped', actions: 'closeMoreGroups' },
+          { actions: 'closeMoreGroups' },
         ],
       },
     },

@@ -50,6 +50,15 @@ export interface PoolStopEvent {
   readonly type: 'pool.stop';
 }
 
+/**
+ * Close the next batch of groups while stopping. The pool sends it to
+ * itself, so that stopping a pool with many groups stays linear; it is
+ * handled within the `pool.stop` call that started it.
+ */
+export interface PoolGroupsCloseEvent {
+  readonly type: 'groups.close';
+}
+
 /** Every event the pool actor accepts. */
 export type PoolEvent =
   | PoolTargetSetEvent
@@ -57,7 +66,8 @@ export type PoolEvent =
   | PoolLeaseTryEvent
   | PoolLeaseReleaseEvent
   | PoolRequestCancelEvent
-  | PoolStopEvent;
+  | PoolStopEvent
+  | PoolGroupsCloseEvent;
 
 /** Request `requestId` was granted lease `leaseId` of `key`'s group. */
 export interface LeaseGrantedEmitted {

@@ -31,7 +31,7 @@ const environment = currentEnvironment();
 const { module, source } = await loadPoolModule();
 const settings: BenchSettings = quick
   ? { pool: module, rounds: 2, timeMs: 100, scale: 0.1 }
-  : { pool: module, rounds: 5, timeMs: 400, scale: 1 };
+  : { pool: module, rounds: 4, timeMs: 250, scale: 1 };
 
 console.log(
   `xstate-workpool benchmarks — ${environment.date}, Node ${environment.node}, ${environment.cores} cores (${environment.cpu})`,

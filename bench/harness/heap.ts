@@ -3,9 +3,13 @@ export function canMeasureHeap(): boolean {
   return typeof globalThis.gc === 'function';
 }
 
-function settledHeap(): number {
+/** Heap used after full collections, with a turn of the event loop between them so that sweeping finishes. */
+async function settledHeap(): Promise<number> {
   const gc = globalThis.gc as () => void;
-  gc();
+  for (let i = 0; i < 2; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   gc();
   return process.memoryUsage().heapUsed;
 }
@@ -22,9 +26,9 @@ export async function heapPerItem<T>(
   dispose: (held: T) => void | Promise<void>,
 ): Promise<number> {
   if (!canMeasureHeap()) return Number.NaN;
-  const before = settledHeap();
+  const before = await settledHeap();
   const held = build(count);
-  const after = settledHeap();
+  const after = await settledHeap();
   await dispose(held);
   return (after - before) / count;
 }

@@ -105,6 +105,9 @@ export async function handoffManyKeys(settings: BenchSettings): Promise<Scenario
 
   const pool = settings.pool.createPool<string>();
   for (const key of keys) pool.set(key, LIMIT);
+  // The same keyed calls on a pool of one key, to tell the cost of naming a key from the cost of many keys.
+  const onePool = settings.pool.createPool<string>();
+  onePool.set('key', LIMIT);
   const semas = new Map(keys.map((key) => [key, new Sema(LIMIT)]));
   const group = new Bottleneck.Group({ maxConcurrent: LIMIT });
   for (const key of keys) group.key(key);
@@ -127,6 +130,14 @@ export async function handoffManyKeys(settings: BenchSettings): Promise<Scenario
         }
       }),
     ),
+    workerTask('xstate-workpool, 1 key', async (budget) => {
+      const options = { key: 'key' };
+      while (budget.take()) {
+        const lease = await onePool.acquire(options);
+        await null;
+        lease.release();
+      }
+    }),
     workerTask(
       'Map of async-sema',
       moving(async (budget, worker) => {
@@ -150,6 +161,7 @@ export async function handoffManyKeys(settings: BenchSettings): Promise<Scenario
   ];
   const rates = medians(await measureRounds(tasks, settings));
   pool.stop();
+  onePool.stop();
   await group.disconnect?.();
 
   const rate = (name: string) => rates.get(name) ?? Number.NaN;
@@ -162,11 +174,16 @@ export async function handoffManyKeys(settings: BenchSettings): Promise<Scenario
           'Workers name their key (`acquire({ key })`).',
         [
           { name: 'xstate-workpool', opsPerSecond: rate('xstate-workpool'), kind: 'pool' },
+          {
+            name: 'xstate-workpool, 1 key, same `acquire({ key })` calls',
+            opsPerSecond: rate('xstate-workpool, 1 key'),
+            kind: 'pool',
+          },
           { name: 'Map of async-sema Sema(4)', opsPerSecond: rate('Map of async-sema'), kind: 'peer' },
           { name: 'Bottleneck.Group maxConcurrent 4', opsPerSecond: rate('Bottleneck.Group'), kind: 'peer' },
         ],
       ),
     ],
-    figures: { handoffManyKeys: rate('xstate-workpool') },
+    figures: { handoffManyKeys: rate('xstate-workpool'), handoffOneKeyKeyed: rate('xstate-workpool, 1 key') },
   };
 }

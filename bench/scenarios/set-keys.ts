@@ -4,10 +4,11 @@ import type { BenchSettings, ScenarioOutput } from '../harness/settings.js';
 import { median } from '../harness/stats.js';
 import type { Section } from '../harness/table.js';
 
-/** Times of one run: creating `count` keys, then removing them all. */
+/** Times of one run: creating `count` keys, removing them all, and stopping a pool that has them. */
 interface SetTiming {
   readonly createMs: number;
   readonly removeMs: number;
+  readonly stopMs: number;
 }
 
 type KeyedSubject = (keys: readonly string[]) => SetTiming;
@@ -34,7 +35,11 @@ export async function setKeys(settings: BenchSettings): Promise<ScenarioOutput> 
     });
     if (subject.keys().length !== 0) throw new Error('set(key, 0) left groups behind');
     subject.stop();
-    return { createMs, removeMs };
+    const stopped = settings.pool.createPool<string>();
+    for (const key of keys) stopped.set(key, 1);
+    const stopMs = timed(() => stopped.stop());
+    if (stopped.keys().length !== 0) throw new Error('stop() left groups behind');
+    return { createMs, removeMs, stopMs };
   };
   const semaMap: KeyedSubject = (keys) => {
     const map = new Map<string, Sema>();
@@ -44,7 +49,7 @@ export async function setKeys(settings: BenchSettings): Promise<ScenarioOutput> 
     const removeMs = timed(() => {
       for (const key of keys) map.delete(key);
     });
-    return { createMs, removeMs };
+    return { createMs, removeMs, stopMs: Number.NaN };
   };
 
   const counts = [10_000, 100_000].map((n) => Math.round(n * settings.scale));
@@ -61,6 +66,7 @@ export async function setKeys(settings: BenchSettings): Promise<ScenarioOutput> 
       results.set(`${name} ${count}`, {
         createMs: median(runs.map((r) => r.createMs)),
         removeMs: median(runs.map((r) => r.removeMs)),
+        stopMs: median(runs.map((r) => r.stopMs)),
       });
     }
   }
@@ -70,7 +76,7 @@ export async function setKeys(settings: BenchSettings): Promise<ScenarioOutput> 
   const rows: string[][] = [];
   for (const name of ['xstate-workpool', 'Map of async-sema']) {
     for (const count of counts) {
-      const { createMs, removeMs } = at(name, count);
+      const { createMs, removeMs, stopMs } = at(name, count);
       rows.push([
         name === 'xstate-workpool' ? `**${name}**` : name,
         count.toLocaleString('en-US'),
@@ -78,6 +84,7 @@ export async function setKeys(settings: BenchSettings): Promise<ScenarioOutput> 
         `${((createMs * 1000) / count).toFixed(2)} µs`,
         formatMs(removeMs),
         `${((removeMs * 1000) / count).toFixed(2)} µs`,
+        formatMs(stopMs),
       ]);
     }
   }
@@ -86,10 +93,11 @@ export async function setKeys(settings: BenchSettings): Promise<ScenarioOutput> 
   const section: Section = {
     title: '4. `set()` of new keys, and their removal',
     note:
-      `\`set(key, 1)\` of each new key into an empty pool, then \`set(key, 0)\` of each (the group is idle, so it is removed and its actor stopped). ` +
+      `\`set(key, 1)\` of each new key into an empty pool, then \`set(key, 0)\` of each (the group is idle, so it is removed and its actor stopped); ` +
+      'last column: `stop()` of a pool holding that many idle keys. ' +
       `Median of ${rounds} runs. Per-key cost at ${large.toLocaleString('en-US')} keys ÷ at ${small.toLocaleString('en-US')} keys: ` +
       `**${formatRatio(growth)}** (1.00× is linear).`,
-    columns: ['subject', 'keys', 'create', 'per key', 'remove', 'per key'],
+    columns: ['subject', 'keys', 'create', 'per key', 'remove', 'per key', '`stop()` with them'],
     rows,
   };
   return {
@@ -97,6 +105,7 @@ export async function setKeys(settings: BenchSettings): Promise<ScenarioOutput> 
     figures: {
       set100k: at('xstate-workpool', large).createMs,
       remove100k: at('xstate-workpool', large).removeMs,
+      stop100k: at('xstate-workpool', large).stopMs,
       setGrowth: growth,
       setKeyCount: large,
     },

@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: runs every scenario of issue #7 for the pool and its
- * peers in one process and prints the tables; `-- --write` also rewrites
- * `bench/RESULTS.md`; `-- --quick` runs a short smoke version (fewer
- * rounds, fewer keys), whose figures are not for the record.
+ * peers in one process and prints the tables, then profiles the pool's
+ * three hot paths in child processes (see `profile/run.ts`); `-- --write`
+ * also rewrites `bench/RESULTS.md`; `-- --quick` runs a short smoke version
+ * (fewer rounds, fewer keys, no profiles), whose figures are not for the record.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { currentEnvironment } from './harness/environment.js';
 import { canMeasureHeap } from './harness/heap.js';
 import type { BenchSettings, Figures } from './harness/settings.js';
 import { type Section, sectionToMarkdown, sectionToText } from './harness/table.js';
+import { profileSections } from './profile/run.js';
 import { countEvents } from './scenarios/event-count.js';
 import { handoffManyKeys, handoffOneKey } from './scenarios/handoff.js';
 import { heapFigures } from './scenarios/heap.js';
@@ -47,6 +49,8 @@ for (const scenario of [handoffOneKey, handoffManyKeys, tryAcquireCycle, setKeys
   Object.assign(figures, output.figures);
 }
 const events = await countEvents(settings);
+const profiles = quick ? [] : profileSections();
+for (const section of profiles) console.log(sectionToText(section));
 const targets = targetsSection(figures, events);
 console.log(sectionToText(targets));
 const seconds = (performance.now() - started) / 1000;
@@ -66,6 +70,9 @@ if (args.has('--write')) {
     '## Scenarios',
     '',
     ...sections.map(sectionToMarkdown),
+    '## Profiles',
+    '',
+    ...profiles.map(sectionToMarkdown),
     notes,
     '',
   ].join('\n');

@@ -67,7 +67,7 @@ describe('an abort fired inside the pool’s own turn (SPEC S7)', () => {
           pool.stop();
         }
       }),
-      300,
+      600,
     );
   });
 });

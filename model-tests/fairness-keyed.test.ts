@@ -83,7 +83,7 @@ describe('no starvation of keyed waiters (SPEC S3, S4)', () => {
         await clock.run();
         await Promise.all(running);
       }),
-      25,
+      50,
     );
   });
 });

@@ -110,7 +110,7 @@ describe('round-robin across keys (SPEC S4)', () => {
           pool.stop();
         }
       }),
-      150,
+      300,
     );
   });
 });

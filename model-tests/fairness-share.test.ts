@@ -55,7 +55,7 @@ describe('proportional share in a closed system (SPEC S4)', () => {
           }
         });
       }),
-      12,
+      25,
     );
   });
 });

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { KEYS, showKey } from './keys.js';
 import { sameKey } from './model.js';
 import type { RealSystem } from './system.js';
@@ -22,7 +23,8 @@ function fail(rule: string, detail: string): never {
  * - lease ids positive, unique and increasing in delivery order (S6);
  * - each group's active equals the leases delivered and not released (no lease lost or counted twice, S6, S7);
  * - nothing pending and nothing granted after stop (S8);
- * - `keys()` lists each group once, and only groups with a target or a lease out (S1).
+ * - `keys()` lists each group once, and only groups with a target or a lease out (S1);
+ * - a settled request leaves no listener on its signal, nor a stopped pool on its parent signal.
  */
 export function checkInvariants(real: RealSystem): void {
   const { pool } = real;
@@ -81,6 +83,15 @@ export function checkInvariants(real: RealSystem): void {
     fail('S8 stop', `lease ${lastId} granted after stop (last before stop: ${real.lastIdAtStop})`);
   }
   if (pool.stopped && real.lastIdAtStop === undefined) real.lastIdAtStop = lastId;
+
+  for (const r of real.requests) {
+    if (r.settled && r.controller && getEventListeners(r.controller.signal, 'abort').length > 0) {
+      fail('listeners', `request ${r.request} settled but left a listener on its signal`);
+    }
+  }
+  if (pool.stopped && real.parent && getEventListeners(real.parent.signal, 'abort').length > 0) {
+    fail('listeners', 'the stopped pool left a listener on the signal it was created with');
+  }
 
   real.lastCounts = new Map(all.map((k) => [k, pool.get(k)]));
 }

@@ -8,7 +8,7 @@ describe('the pool against the model of SPEC', () => {
     await checkProperty(
       'every story of calls settles as the model says and keeps every invariant',
       fc.asyncProperty(poolCommands(), runPoolCommands),
-      400,
+      1000,
     );
   });
 
@@ -17,7 +17,7 @@ describe('the pool against the model of SPEC', () => {
     await checkProperty(
       'long stories without stop keep agreeing with the model',
       fc.asyncProperty(noStop, runPoolCommands),
-      60,
+      150,
     );
   });
 });

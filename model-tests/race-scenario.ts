@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { createPool, type Lease, type Pool, PoolStoppedError } from '../src/index.js';
 import { InvariantError } from './invariants.js';
@@ -10,7 +11,8 @@ const RACE_KEYS = ['a', 'b', 'c'] as const;
 export interface Requester {
   readonly kind: 'acquire' | 'iterator';
   readonly want: Want;
-  readonly withSignal: boolean;
+  /** No signal, one a burst may abort, or one aborted before the first call. */
+  readonly signal: 'none' | 'live' | 'aborted';
   readonly rounds: number;
 }
 
@@ -57,7 +59,7 @@ export const raceScenarioArb: fc.Arbitrary<RaceScenario> = fc.record({
     fc.record({
       kind: fc.constantFrom<'acquire' | 'iterator'>('acquire', 'iterator'),
       want: raceWantArb,
-      withSignal: fc.boolean(),
+      signal: fc.constantFrom<Requester['signal']>('none', 'live', 'live', 'aborted'),
       rounds: fc.integer({ min: 1, max: 3 }),
     }),
     { minLength: 1, maxLength: 5 },
@@ -166,6 +168,7 @@ export async function runRaceScenario(s: fc.Scheduler, scenario: RaceScenario): 
         expectRejection(who, error);
         return;
       }
+      expectNoLease(who, `got lease ${lease.id}`);
       // Only promises already settled are handed to the scheduler: a scheduled
       // promise that never settles (a key nobody sets) would stall it.
       await s.schedule(Promise.resolve(), `requester ${who} holds lease ${lease.id}`);
@@ -189,6 +192,7 @@ export async function runRaceScenario(s: fc.Scheduler, scenario: RaceScenario): 
         expectRejection(who, error);
         return;
       }
+      expectNoLease(who, step.done ? 'ended without an error' : `got lease ${step.value.id}`);
       if (step.done) return;
       await s.schedule(Promise.resolve(), `iterator ${who} holds lease ${step.value.id}`);
       release(step.value);
@@ -230,10 +234,17 @@ export async function runRaceScenario(s: fc.Scheduler, scenario: RaceScenario): 
   };
 
   for (const [key, target] of scenario.targets) pool.set(key, target);
-  scenario.requesters.forEach((r) => {
-    controllers.push(r.withSignal ? new AbortController() : undefined);
+  for (const [who, r] of scenario.requesters.entries()) {
+    const controller = r.signal === 'none' ? undefined : new AbortController();
+    if (r.signal === 'aborted') controller?.abort(new Error(`requester ${who} aborted before it asked`));
+    controllers.push(controller);
     iterators.push(undefined);
-  });
+  }
+  // A request whose signal is aborted before it asks must reject with that reason (S7).
+  const expectNoLease = (who: number, what: string) => {
+    if (scenario.requesters[who]?.signal === 'aborted')
+      problems.push(`requester ${who}, aborted before it asked, ${what}`);
+  };
   const callers = scenario.requesters.map((r, who) =>
     r.kind === 'acquire' ? runAcquirer(who, r) : runIterator(who, r),
   );
@@ -265,6 +276,11 @@ export async function runRaceScenario(s: fc.Scheduler, scenario: RaceScenario): 
     drained = true;
   });
   await flushMicrotasks();
+  for (const [who, c] of controllers.entries()) {
+    if (c && getEventListeners(c.signal, 'abort').length > 0) {
+      throw new InvariantError('listeners', `requester ${who} is done but left a listener on its signal`);
+    }
+  }
   const left = RACE_KEYS.map((k) => pool.get(k).active).reduce((a, b) => a + b, 0);
   if (left !== 0 || !drained || pool.keys().length !== 0) {
     throw new InvariantError(

@@ -8,7 +8,7 @@ describe('races between acquire, abort, release, stop and the async iterator', (
     await checkProperty(
       'every interleaving keeps leases counted once, wake-ups delivered and stop final',
       fc.asyncProperty(fc.scheduler(), raceScenarioArb, runRaceScenario),
-      600,
+      1500,
     );
   });
 });

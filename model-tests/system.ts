@@ -38,9 +38,13 @@ export class RealSystem {
   /** Counts of every key after the last check, to see growth while draining. */
   lastCounts = new Map<unknown, { target: number; active: number }>();
 
-  /** Watches `pool`: a new one by default; the soak passes one long-lived pool to one system after another. */
-  constructor(pool: Pool<unknown> = createPool<unknown>()) {
-    this.pool = pool;
+  /** The signal a pool made here stops with; `undefined` for a pool passed in. */
+  readonly parent: AbortController | undefined;
+
+  /** Watches `pool`: a new one (stopped by {@link parent}) by default; the soak passes one long-lived pool to one system after another. */
+  constructor(pool?: Pool<unknown>) {
+    this.parent = pool ? undefined : new AbortController();
+    this.pool = pool ?? createPool<unknown>({ signal: this.parent?.signal });
   }
 
   /** Starts an `acquire()` and records how it settles. */
@@ -63,7 +67,7 @@ export class RealSystem {
         entry.settled = true;
         if (controller && error === controller.signal.reason) {
           this.log.push({ request: entry.request, kind: 'aborted' });
-        } else if (error instanceof Error && error.name === 'PoolStoppedError') {
+        } else if (error instanceof Error && error.name === 'PoolStoppedError' && /stopped/i.test(error.message)) {
           this.log.push({ request: entry.request, kind: 'stopped' });
         } else {
           this.strangeErrors.push(error);

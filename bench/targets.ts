@@ -13,7 +13,7 @@ export function targetsSection(f: Figures, events: { handoff: EventsPerCycle; tr
   const tryRatio = (f.tryAcquire as number) / (f.trivialSendTry as number);
   const keysRatio = (f.handoffManyKeys as number) / (f.handoffOneKey as number);
   return {
-    title: 'Targets',
+    title: 'Issue #7 targets',
     note: 'The targets of issue #7, against the figures of this run (the trivial send is measured in the same rounds).',
     columns: ['target', 'this run', 'status'],
     rows: [

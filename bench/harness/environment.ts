@@ -7,6 +7,8 @@ export interface Environment {
   readonly cores: number;
   readonly cpu: string;
   readonly platform: string;
+  /** The 1-minute load average when the run started: other work on the machine skews the figures. */
+  readonly loadAverage: number;
 }
 
 /** Describes this machine and this moment. */
@@ -18,5 +20,6 @@ export function currentEnvironment(): Environment {
     cores: os.availableParallelism?.() ?? cpus.length,
     cpu: cpus[0]?.model.trim() ?? 'unknown',
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverage: os.loadavg()[0] ?? Number.NaN,
   };
 }

@@ -7,7 +7,7 @@ import { runWorkers, type WorkerLoop } from '../harness/workers.js';
 
 const WORKERS = 64;
 const LIMIT = 4;
-const CYCLES = 100_000;
+const CYCLES = 60_000;
 /** Grants at the start that follow no release, and a warm-up after them. */
 const SKIP = 5_000;
 

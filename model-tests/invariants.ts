@@ -75,6 +75,7 @@ export function checkInvariants(real: RealSystem): void {
     if (!Number.isSafeInteger(lease.id) || lease.id <= 0)
       fail('S6 ids', `lease id ${lease.id} is not a positive integer`);
     if (seen.has(lease.id)) fail('S6 ids', `lease id ${lease.id} delivered twice`);
+    if (!String(lease).includes(String(lease.id))) fail('S6 ids', `lease ${lease.id} prints as ${String(lease)}`);
     if (lease.id < lastId) fail('S6 ids', `lease id ${lease.id} delivered after ${lastId}`);
     seen.add(lease.id);
     lastId = lease.id;

@@ -15,7 +15,8 @@ export interface SoakOptions {
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`Expected --${name} to be a positive number, got \`${raw}\``);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError(`Expected --${name} to be a positive number, got \`${raw}\``);
   return value;
 }
 

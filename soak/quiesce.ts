@@ -1,6 +1,6 @@
-import type { Pool } from '../src/index.js';
 import { KEYS } from '../model-tests/keys.js';
 import { flushMicrotasks } from '../model-tests/system.js';
+import type { Pool } from '../src/index.js';
 
 /** What a quiet pool must look like between epochs: nothing waiting, nothing out, no group. */
 export class QuiesceError extends Error {
@@ -23,6 +23,7 @@ export async function quiesce(pool: Pool<unknown>, delivered: Iterable<{ release
   await flushMicrotasks();
   if (context.waiters.size !== 0) throw new QuiesceError(`${context.waiters.size} waiters left after serving all`);
   if (context.leases.size !== 0) throw new QuiesceError(`${context.leases.size} leases out after releasing all`);
-  if (pool.keys().length !== 0) throw new QuiesceError(`groups left after setting every key to 0: ${pool.keys().length}`);
+  if (pool.keys().length !== 0)
+    throw new QuiesceError(`groups left after setting every key to 0: ${pool.keys().length}`);
   if (context.ready.size !== 0) throw new QuiesceError(`${context.ready.size} groups left in the rotation`);
 }

@@ -3,7 +3,6 @@ export { PoolStoppedError } from './api/errors.js';
 export { type Lease, zeroLease } from './api/lease.js';
 export type { AcquireOptions, CreatePoolOptions, InspectObserver, TryAcquireOptions } from './api/options.js';
 export type { Counts, Pool } from './api/pool.js';
-export { groupMachine, poolMachine } from './machines/index.js';
 export type {
   GroupContext,
   GroupEvent,
@@ -15,3 +14,4 @@ export type {
   PoolMachine,
   Standing,
 } from './machines/index.js';
+export { groupMachine, poolMachine } from './machines/index.js';

@@ -1,5 +1,5 @@
-import type { InspectionEvent } from 'xstate';
 import { describe, expect, test } from 'vitest';
+import type { InspectionEvent } from 'xstate';
 import { createPool } from '../src/index.js';
 
 function groupOf(pool: ReturnType<typeof createPool<unknown>>, key: unknown) {

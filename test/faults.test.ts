@@ -40,7 +40,11 @@ describe('faults', () => {
     let releaseInside: Lease<string> | undefined;
     const pool = createPool<string>({
       inspect: (event) => {
-        if (releaseInside && event.type === '@xstate.event' && (event.event as { type: string }).type === 'target.set') {
+        if (
+          releaseInside &&
+          event.type === '@xstate.event' &&
+          (event.event as { type: string }).type === 'target.set'
+        ) {
           const lease = releaseInside;
           releaseInside = undefined;
           lease.release();

@@ -52,10 +52,9 @@ describe('README', () => {
     });
   });
 
-  test.each(files.map((file, i) => [i + 1, file] as const).filter(([i]) => !blocks[i - 1]?.includes('createBrowserInspector')))(
-    'example %i runs to completion',
-    (_, file) => {
-      execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'pipe', timeout: 30_000 });
-    },
-  );
+  test.each(
+    files.map((file, i) => [i + 1, file] as const).filter(([i]) => !blocks[i - 1]?.includes('createBrowserInspector')),
+  )('example %i runs to completion', (_, file) => {
+    execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'pipe', timeout: 30_000 });
+  });
 });

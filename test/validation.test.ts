@@ -29,15 +29,18 @@ const badTargets: Array<[unknown, ErrorConstructor, string]> = [
 ];
 
 describe('bad input to set', () => {
-  test.each(badTargets)('set(key, %s) throws naming `target` and the value, and changes nothing', (target, type, shown) => {
-    const pool = poolWithState();
-    const before = snapshotCounts(pool);
-    expect(() => pool.set('a', target as number)).toThrow(type);
-    expect(() => pool.set('a', target as number)).toThrow(/`target`/);
-    expect(() => pool.set('a', target as number)).toThrow(shown);
-    expect(() => pool.set('new', target as number)).toThrow(type);
-    expect(snapshotCounts(pool)).toEqual(before);
-  });
+  test.each(badTargets)(
+    'set(key, %s) throws naming `target` and the value, and changes nothing',
+    (target, type, shown) => {
+      const pool = poolWithState();
+      const before = snapshotCounts(pool);
+      expect(() => pool.set('a', target as number)).toThrow(type);
+      expect(() => pool.set('a', target as number)).toThrow(/`target`/);
+      expect(() => pool.set('a', target as number)).toThrow(shown);
+      expect(() => pool.set('new', target as number)).toThrow(type);
+      expect(snapshotCounts(pool)).toEqual(before);
+    },
+  );
 
   test('set(undefined, n) throws a TypeError naming `key`, and changes nothing', () => {
     const pool = poolWithState();

@@ -50,6 +50,20 @@ describe('S9 actors and inspection', () => {
     expect(new Set(ids).size).toBe(keys.length);
   });
 
+  test('identity keys are numbered in creation order, with a symbol’s description or a function’s name', () => {
+    const pool = createPool();
+    const keys: unknown[] = [Symbol(), Symbol('s'), function work() {}, {}, '(x)', false];
+    for (const key of keys) pool.set(key, 1);
+    expect(keys.map((key) => groupOf(pool, key).id)).toEqual([
+      'group:(symbol #1)',
+      'group:(symbol #2) s',
+      'group:(function #3) work',
+      'group:(object #4)',
+      'group:(string) (x)',
+      'group:(boolean) false',
+    ]);
+  });
+
   test('child ids are deterministic: the same history gives the same ids', () => {
     const ids = () => {
       const pool = createPool();

@@ -53,6 +53,23 @@ describe('S8 stop', () => {
     expect(pool.actor.getSnapshot().value).toBe('stopped');
   });
 
+  test('stop passes over a group already draining and closes every other group', async () => {
+    const pool = createPool<string>();
+    pool.set('a', 1);
+    const lease = await pool.acquire({ key: 'a' });
+    pool.set('a', 0);
+    pool.set('b', 1);
+    pool.set('c', 2);
+    pool.set('d', 3);
+    pool.stop();
+    expect(pool.keys()).toEqual(['a']);
+    expect(pool.get('a')).toEqual({ target: 0, active: 1 });
+    expect(pool.actor.getSnapshot().value).toBe('stopping');
+    lease.release();
+    expect(pool.keys()).toEqual([]);
+    expect(pool.actor.getSnapshot().value).toBe('stopped');
+  });
+
   test('drained resolves once the last lease is released, after stop', async () => {
     const pool = createPool<string>();
     pool.set('k', 2);

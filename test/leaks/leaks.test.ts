@@ -93,6 +93,23 @@ describe('no leaks', () => {
     expect(collected).toBe(count);
   });
 
+  test('a stopped pool that is still held lets go of its closed groups’ actors', async () => {
+    let collected = 0;
+    const registry = new FinalizationRegistry(() => {
+      collected++;
+    });
+    const pool = createPool<number>();
+    // In a function of its own, so that no loop variable of this frame keeps the last group reachable.
+    (() => {
+      for (let key = 0; key < 100; key++) pool.set(key, 1);
+      for (const entry of pool.actor.getSnapshot().context.groups.values()) registry.register(entry.ref, entry.key);
+    })();
+    pool.stop();
+    for (let round = 0; round < 20 && collected < 100; round++) await settledHeap();
+    expect(pool.stopped).toBe(true);
+    expect(collected).toBe(100);
+  });
+
   test('a stopped pool and its group actors become unreachable', async () => {
     let collected = 0;
     const registry = new FinalizationRegistry(() => {

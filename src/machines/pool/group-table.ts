@@ -83,6 +83,8 @@ export class GroupTable {
     this.#closing ??= [...this.#byKey.values()];
     const entry = this.#closing[this.#closingAt];
     if (entry) this.#closingAt++;
+    // Let go of the closed entries (and their stopped actors) while a stopped pool is still referenced.
+    if (this.#closingAt === this.#closing.length) this.#closing.length = this.#closingAt = 0;
     return entry;
   }
 

@@ -122,4 +122,48 @@ describe('S8 stop', () => {
     expect(pool.actor.getSnapshot().status).toBe('done');
     expect(refs.map((ref) => ref.getSnapshot().status)).toEqual(['stopped', 'stopped']);
   });
+
+  test('a lease released by a pool.signal listener at stop goes to no waiter: they reject with PoolStoppedError', async () => {
+    const pool = createPool<string>();
+    pool.set('a', 1);
+    const held = pool.tryAcquire();
+    const waiting = track(pool.acquire());
+    pool.signal.addEventListener('abort', () => held?.release());
+    pool.stop();
+    await flush();
+    expect(waiting.reason).toBeInstanceOf(PoolStoppedError);
+    expect(pool.get('a').active).toBe(0);
+  });
+
+  test('for await over leases() yields nothing after stop, even when a pool.signal listener releases a lease', async () => {
+    const pool = createPool<string>();
+    pool.set('a', 1);
+    const held = pool.tryAcquire();
+    pool.signal.addEventListener('abort', () => held?.release());
+    const yielded: number[] = [];
+    const loop = (async () => {
+      for await (const lease of pool.leases()) {
+        yielded.push(lease.id);
+        lease.release();
+      }
+    })();
+    await flush();
+    pool.stop();
+    await loop;
+    expect(yielded).toEqual([]);
+  });
+
+  test('every user listener run by stop() sees the pool stopped: acquire rejects, tryAcquire gets nothing', async () => {
+    const pool = createPool<string>();
+    pool.set('a', 2);
+    const seen: unknown[] = [];
+    pool.signal.addEventListener('abort', () => {
+      seen.push(pool.stopped, pool.tryAcquire());
+      seen.push(track(pool.acquire()));
+    });
+    pool.stop();
+    await flush();
+    expect(seen.slice(0, 2)).toEqual([true, undefined]);
+    expect((seen[2] as { reason: unknown }).reason).toBeInstanceOf(PoolStoppedError);
+  });
 });

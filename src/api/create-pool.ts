@@ -47,6 +47,7 @@ class ActorPool<K> implements Pool<K> {
   readonly #drainWaiters: Array<() => void> = [];
   readonly #settle = (leaseId: number) => this.#actor.send({ type: 'lease.release', leaseId });
   #nextRequestId = 1;
+  #stopped = false;
   #resolveDone: () => void = noop;
   #unlistenParent: () => void = noop;
 
@@ -72,7 +73,7 @@ class ActorPool<K> implements Pool<K> {
   }
 
   get stopped(): boolean {
-    return this.#stopController.signal.aborted;
+    return this.#stopped;
   }
 
   set(key: K, target: number): void {
@@ -155,10 +156,13 @@ class ActorPool<K> implements Pool<K> {
   }
 
   stop(): void {
-    if (this.stopped) return;
+    if (this.#stopped) return;
+    this.#stopped = true;
     this.#unlistenParent();
-    this.#stopController.abort(new PoolStoppedError());
+    // The actor stops granting before any listener of pool.signal runs: a lease
+    // such a listener releases must reach no waiter, only PoolStoppedError does.
     this.#actor.send({ type: 'pool.stop' });
+    this.#stopController.abort(new PoolStoppedError());
     this.#resolveDone();
   }
 

@@ -78,7 +78,9 @@ export interface Pool<K = unknown> {
    * Stops the pool (SPEC S8): grants nothing more, rejects pending requests
    * with {@link PoolStoppedError}, aborts {@link Pool.signal} and resolves
    * {@link Pool.done}. Every group's target becomes 0; leases still out keep
-   * counting until released. Calling it again does nothing.
+   * counting until released. Calling it again does nothing. Granting ends
+   * before any listener of {@link Pool.signal} runs, so a lease such a
+   * listener releases goes to no waiter.
    */
   stop(): void;
 

@@ -20,15 +20,23 @@ interface Settler<K> {
 
 const noop = () => {};
 
-/** Reads the `key`/`signal` options every acquiring call shares. */
-function readAcquireOptions<K>(options: unknown, call: string): AcquireOptions<K> {
-  assertOptions(options, call, ['key', 'signal']);
-  assertSignal(options?.signal);
-  return (options ?? {}) as AcquireOptions<K>;
+/** The acquiring options as read, once each: a getter among them runs once, before the call acts. */
+interface ReadOptions<K> {
+  readonly key: K | undefined;
+  readonly signal: AbortSignal | undefined;
 }
 
-function wantOf<K>(options: { readonly key?: K }): LeaseWant {
-  return options.key === undefined ? { anyKey: true } : { anyKey: false, key: options.key };
+/** Reads the `key`/`signal` options every acquiring call shares. */
+function readAcquireOptions<K>(options: unknown, call: string): ReadOptions<K> {
+  assertOptions(options, call, ['key', 'signal']);
+  const key = options?.key as K | undefined;
+  const signal = options?.signal;
+  assertSignal(signal);
+  return { key, signal };
+}
+
+function wantOf(key: unknown): LeaseWant {
+  return key === undefined ? { anyKey: true } : { anyKey: false, key };
 }
 
 /**
@@ -92,7 +100,7 @@ class ActorPool<K> implements Pool<K> {
   }
 
   acquire(options?: AcquireOptions<K>): Promise<Lease<K>> {
-    let read: AcquireOptions<K>;
+    let read: ReadOptions<K>;
     try {
       read = readAcquireOptions<K>(options, 'acquire');
     } catch (error) {
@@ -116,13 +124,16 @@ class ActorPool<K> implements Pool<K> {
         unlisten = () => signal.removeEventListener('abort', onAbort);
       }
       this.#pending.set(requestId, { resolve, reject, unlisten });
-      this.#actor.send({ type: 'lease.request', requestId, ...wantOf(read) });
+      this.#actor.send({ type: 'lease.request', requestId, ...wantOf(read.key) });
     });
   }
 
   tryAcquire(options?: TryAcquireOptions<K>): Lease<K> | undefined {
-    assertOptions(options, 'tryAcquire', ['key']);
-    if (this.stopped) return undefined;
+    const raw: unknown = options;
+    assertOptions(raw, 'tryAcquire', ['key']);
+    // Read before the stopped check: a getter may stop the pool.
+    const want = wantOf(raw?.key);
+    if (this.#stopped) return undefined;
     const requestId = this.#nextRequestId++;
     let granted: Lease<K> | undefined;
     this.#pending.set(requestId, {
@@ -132,13 +143,15 @@ class ActorPool<K> implements Pool<K> {
       reject: noop,
       unlisten: noop,
     });
-    this.#actor.send({ type: 'lease.try', requestId, ...wantOf((options ?? {}) as TryAcquireOptions<K>) });
+    this.#actor.send({ type: 'lease.try', requestId, ...want });
     this.#pending.delete(requestId);
     return granted;
   }
 
   leases(options?: AcquireOptions<K>): AsyncIterableIterator<Lease<K>, undefined> {
-    return leaseIterator((o) => this.acquire(o), readAcquireOptions<K>(options, 'leases'));
+    const { key, signal } = readAcquireOptions<K>(options, 'leases');
+    const read: AcquireOptions<K> = { ...(key === undefined ? {} : { key }), ...(signal ? { signal } : {}) };
+    return leaseIterator<K>((o) => this.acquire(o), read);
   }
 
   async run<T>(fn: (lease: Lease<K>) => T | PromiseLike<T>, options?: AcquireOptions<K>): Promise<T> {

@@ -26,15 +26,15 @@ const scenarioArb = fc.record({
 });
 
 /**
- * The narrowest abort-vs-grant race: a signal aborted from inside the pool's
- * own turn (here by an inspect observer, the one caller code that runs
- * there), after the grant is decided and before it is delivered. SPEC S7:
- * the lease is either delivered or given back at once, never lost.
+ * An abort fired by an inspect observer at any event of the pool's
+ * processing, the grant's included. Observers run once that processing is
+ * over, so the abort lands after the grant is decided: the lease is either
+ * delivered (and counted) or the request withdrawn, never lost.
  */
-describe('an abort fired inside the pool’s own turn (SPEC S7)', () => {
-  test('an abort racing a grant inside one call never loses a lease', async () => {
+describe('an abort fired by an inspect observer during a grant', () => {
+  test('an abort fired while a grant is decided never loses a lease', async () => {
     await checkProperty(
-      'an abort racing a grant inside one call never loses a lease',
+      'an abort fired while a grant is decided never loses a lease',
       fc.asyncProperty(scenarioArb, async ({ ops, abortAt, victim }) => {
         const controllers: AbortController[] = [];
         let seen = 0;

@@ -36,7 +36,7 @@ describe('faults', () => {
     expect(pool.get('k')).toEqual({ target: 1, active: 1 });
   });
 
-  test('a release sent while the pool is processing another event is processed after it, in order', async () => {
+  test('a release from an inspect observer that sees the pool processing another event acts after that event, in order', async () => {
     let releaseInside: Lease<string> | undefined;
     const pool = createPool<string>({
       inspect: (event) => {
@@ -83,7 +83,7 @@ describe('faults', () => {
     expect(pool.actor.getSnapshot().value).toBe('stopped');
   });
 
-  test('stop() from inside the pool’s own processing lets the grant in flight finish and stops after it', async () => {
+  test('stop() from an inspect observer that sees a grant being decided lets the grant finish and stops after it', async () => {
     let stopInside = false;
     const pool = createPool<string>({
       inspect: (event) => {

@@ -1,9 +1,9 @@
 import { type Actor, createActor } from 'xstate';
 import { type PoolActorRef, poolMachine } from '../machines/pool/pool-machine.js';
-import type { LeaseGrantedEmitted, PoolStoppedEmitted } from '../machines/pool/pool-types.js';
+import type { LeaseGrantedEmitted, PoolEvent, PoolStoppedEmitted } from '../machines/pool/pool-types.js';
 import type { LeaseWant } from '../machines/pool/waiter-queue.js';
 import { PoolStoppedError } from './errors.js';
-import { guardInspect } from './inspect-guard.js';
+import { InspectRelay } from './inspect-guard.js';
 import { type Lease, PoolLease } from './lease.js';
 import { leaseIterator } from './lease-iterator.js';
 import type { AcquireOptions, CreatePoolOptions, TryAcquireOptions } from './options.js';
@@ -53,14 +53,18 @@ class ActorPool<K> implements Pool<K> {
   readonly #stopController = new AbortController();
   readonly #pending = new Map<number, Settler<K>>();
   readonly #drainWaiters: Array<() => void> = [];
-  readonly #settle = (leaseId: number) => this.#actor.send({ type: 'lease.release', leaseId });
+  readonly #settle = (leaseId: number) => this.#send({ type: 'lease.release', leaseId });
+  readonly #inspect: InspectRelay | undefined;
   #nextRequestId = 1;
   #stopped = false;
+  /** How deep the facade is inside the actor's processing (a send made by a send's own effects nests). */
+  #sending = 0;
   #resolveDone: () => void = noop;
   #unlistenParent: () => void = noop;
 
   constructor(options: CreatePoolOptions) {
-    this.#actor = createActor(poolMachine, options.inspect ? { inspect: guardInspect(options.inspect) } : {});
+    this.#inspect = options.inspect ? new InspectRelay(options.inspect) : undefined;
+    this.#actor = createActor(poolMachine, this.#inspect ? { inspect: this.#inspect.observer } : {});
     this.actor = this.#actor;
     this.signal = this.#stopController.signal;
     this.done = new Promise((resolve) => {
@@ -69,7 +73,9 @@ class ActorPool<K> implements Pool<K> {
     this.#actor.on('lease.granted', (event) => this.#onGranted(event));
     this.#actor.on('pool.drained', () => this.#onDrained());
     this.#actor.on('pool.stopped', (event) => this.#onStopped(event));
+    this.#sending++;
     this.#actor.start();
+    this.#sent();
 
     const parent = options.signal;
     if (parent?.aborted) this.stop();
@@ -88,7 +94,7 @@ class ActorPool<K> implements Pool<K> {
     assertKey(key);
     assertTarget(target);
     if (this.stopped) throw new PoolStoppedError(`Cannot set the target of a stopped pool`);
-    this.#actor.send({ type: 'target.set', key, target });
+    this.#send({ type: 'target.set', key, target });
   }
 
   get(key: K): Counts {
@@ -117,14 +123,14 @@ class ActorPool<K> implements Pool<K> {
         const onAbort = () => {
           // Only a request still pending is withdrawn; one already granted keeps its lease.
           if (!this.#pending.delete(requestId)) return;
-          this.#actor.send({ type: 'request.cancel', requestId });
+          this.#send({ type: 'request.cancel', requestId });
           reject(signal.reason);
         };
         signal.addEventListener('abort', onAbort, { once: true });
         unlisten = () => signal.removeEventListener('abort', onAbort);
       }
       this.#pending.set(requestId, { resolve, reject, unlisten });
-      this.#actor.send({ type: 'lease.request', requestId, ...wantOf(read.key) });
+      this.#send({ type: 'lease.request', requestId, ...wantOf(read.key) });
     });
   }
 
@@ -143,7 +149,7 @@ class ActorPool<K> implements Pool<K> {
       reject: noop,
       unlisten: noop,
     });
-    this.#actor.send({ type: 'lease.try', requestId, ...want });
+    this.#send({ type: 'lease.try', requestId, ...want });
     this.#pending.delete(requestId);
     return granted;
   }
@@ -174,7 +180,7 @@ class ActorPool<K> implements Pool<K> {
     this.#unlistenParent();
     // The actor stops granting before any listener of pool.signal runs: a lease
     // such a listener releases must reach no waiter, only PoolStoppedError does.
-    this.#actor.send({ type: 'pool.stop' });
+    this.#send({ type: 'pool.stop' });
     this.#stopController.abort(new PoolStoppedError());
     this.#resolveDone();
   }
@@ -184,11 +190,29 @@ class ActorPool<K> implements Pool<K> {
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
+  /**
+   * Sends `event` to the pool actor, which processes it before this returns.
+   * Inspect observers run after that, once the outermost send is over, so
+   * that a call they make acts at once.
+   */
+  #send(event: PoolEvent): void {
+    this.#sending++;
+    try {
+      this.#actor.send(event);
+    } finally {
+      this.#sent();
+    }
+  }
+
+  #sent(): void {
+    if (--this.#sending === 0) this.#inspect?.deliver();
+  }
+
   #onGranted({ requestId, leaseId, key }: LeaseGrantedEmitted): void {
     const lease = new PoolLease<K>(leaseId, key as K, this.#settle);
     const pending = this.#pending.get(requestId);
     if (!pending) {
-      // Its signal aborted while the grant was being decided: give it back (SPEC S7).
+      // No caller waits for this request (a raw event sent to pool.actor): give the lease back at once.
       lease.release();
       return;
     }

@@ -10,20 +10,57 @@ function report(error: unknown): void {
 }
 
 /**
- * Wraps an inspection observer so that its errors are reported rather than
- * thrown into the actor system, where they would put the pool actor into an
- * error state and break every caller. Snapshots reach it with the pool's
- * context as it was at that event (see {@link pinSnapshot}).
+ * Stands between the actor system and the caller's inspect observer. The
+ * system hands it each event while the pool is processing; it keeps them
+ * (with the pool's context pinned as it was at that event, see
+ * {@link pinSnapshot}) until {@link InspectRelay.deliver}, which the pool
+ * calls once its processing is over. So the observer never runs inside the
+ * pool's processing, and any call it makes into the pool acts at once, as
+ * it would anywhere else: inside, XState would queue it and act later.
+ * Errors the observer throws are reported, never thrown into the actors.
  */
-export function guardInspect(inspect: InspectObserver): Observer<InspectionEvent> {
-  const observer = toObserver(inspect);
-  return {
+export class InspectRelay {
+  readonly #observer: Observer<InspectionEvent>;
+  #kept: InspectionEvent[] = [];
+  #nextToDeliver = 0;
+  #delivering = false;
+
+  constructor(inspect: InspectObserver) {
+    this.#observer = toObserver(inspect);
+  }
+
+  /** The observer to give the actor system: it keeps each event for {@link deliver}. */
+  readonly observer: Observer<InspectionEvent> = {
     next: (event) => {
       try {
-        observer.next?.(pinSnapshot(event));
+        this.#kept.push(pinSnapshot(event));
       } catch (error) {
         report(error);
       }
     },
   };
+
+  /**
+   * Hands every kept event to the caller's observer, in order, those its own
+   * calls add included. A call made while delivering returns at once: the
+   * loop already running delivers its events next.
+   */
+  deliver(): void {
+    if (this.#delivering) return;
+    this.#delivering = true;
+    try {
+      while (this.#nextToDeliver < this.#kept.length) {
+        const event = this.#kept[this.#nextToDeliver++] as InspectionEvent;
+        try {
+          this.#observer.next?.(event);
+        } catch (error) {
+          report(error);
+        }
+      }
+    } finally {
+      this.#kept = [];
+      this.#nextToDeliver = 0;
+      this.#delivering = false;
+    }
+  }
 }

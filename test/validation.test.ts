@@ -113,6 +113,26 @@ describe('bad options', () => {
     expect(() => createPool({ inspect: 42 as never })).toThrow(/`inspect`.*`42`/);
   });
 
+  test('an inspect observer whose next, error or complete is not a function is rejected, naming it', () => {
+    expect(() => createPool({ inspect: { next: 5 } as never })).toThrow(TypeError);
+    expect(() => createPool({ inspect: { next: 5 } as never })).toThrow(/`inspect\.next`.*`5` \(number\)/);
+    expect(() => createPool({ inspect: { next() {}, error: 'x' } as never })).toThrow(/`inspect\.error`/);
+    expect(() => createPool({ inspect: { complete: null } as never })).toThrow(/`inspect\.complete`/);
+  });
+
+  test('a signal that only looks like an AbortSignal (its prototype, not its brand) makes acquire reject, not throw', async () => {
+    const pool = poolWithState();
+    const fake = Object.create(AbortSignal.prototype) as AbortSignal;
+    let returned: Promise<unknown> | undefined;
+    expect(() => {
+      returned = pool.acquire({ signal: fake });
+    }).not.toThrow();
+    await expect(returned).rejects.toThrow(/`signal`.*AbortSignal/);
+    expect(() => pool.leases({ signal: fake })).toThrow(TypeError);
+    expect(() => createPool({ signal: fake })).toThrow(/`signal`/);
+    expect(pool.actor.getSnapshot().context.waiters.size).toBe(0);
+  });
+
   test('run with a non-function rejects with a TypeError naming `fn`, and acquires nothing', async () => {
     const pool = poolWithState();
     const before = snapshotCounts(pool);

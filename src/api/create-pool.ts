@@ -8,7 +8,7 @@ import { type Lease, PoolLease } from './lease.js';
 import { leaseIterator } from './lease-iterator.js';
 import type { AcquireOptions, CreatePoolOptions, TryAcquireOptions } from './options.js';
 import type { Counts, Pool } from './pool.js';
-import { assertFunction, assertKey, assertOptions, assertSignal, assertTarget } from './validate.js';
+import { assertFunction, assertInspect, assertKey, assertOptions, assertSignal, assertTarget } from './validate.js';
 
 /** How a pending request's promise is settled. */
 interface Settler<K> {
@@ -242,16 +242,14 @@ class ActorPool<K> implements Pool<K> {
  * promises. `K` is the type of the keys.
  *
  * @throws {TypeError} if `options` is not an object, has an unknown option,
- * `signal` is not an `AbortSignal` or `inspect` is neither a function nor an
- * observer object.
+ * `signal` is not a real `AbortSignal`, or `inspect` is neither a function
+ * nor an observer object whose `next`, `error` and `complete` are functions
+ * where present.
  */
 export function createPool<K = unknown>(options?: CreatePoolOptions): Pool<K> {
   const raw: unknown = options;
   assertOptions(raw, 'createPool', ['signal', 'inspect']);
   assertSignal(raw?.signal);
-  const inspect = raw?.inspect;
-  if (inspect !== undefined && typeof inspect !== 'function' && (typeof inspect !== 'object' || inspect === null)) {
-    assertFunction(inspect, 'inspect');
-  }
+  assertInspect(raw?.inspect);
   return new ActorPool<K>(options ?? {});
 }

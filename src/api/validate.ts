@@ -40,10 +40,42 @@ export function assertOptions(
   }
 }
 
-/** Throws a `TypeError` unless `signal` is `undefined` or an `AbortSignal`. */
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
+
+/** Whether `value` is a real `AbortSignal`: its prototype and its brand (the getter of `aborted` accepts it). */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (!(value instanceof AbortSignal)) return false;
+  try {
+    abortedGetter?.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Throws a `TypeError` unless `signal` is `undefined` or a real `AbortSignal`. */
 export function assertSignal(signal: unknown): asserts signal is AbortSignal | undefined {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  if (signal !== undefined && !isAbortSignal(signal)) {
     throw new TypeError(`Expected \`signal\` to be an AbortSignal, ${got(signal)}`);
+  }
+}
+
+/**
+ * Throws a `TypeError` unless `inspect` is `undefined`, a function, or an
+ * observer object whose `next`, `error` and `complete` are each a function
+ * or absent.
+ */
+export function assertInspect(inspect: unknown): void {
+  if (inspect === undefined || typeof inspect === 'function') return;
+  if (typeof inspect !== 'object' || inspect === null) {
+    throw new TypeError(`Expected \`inspect\` to be a function or an observer object, ${got(inspect)}`);
+  }
+  const observer = inspect as Record<string, unknown>;
+  for (const name of ['next', 'error', 'complete']) {
+    const method = observer[name];
+    if (method !== undefined && typeof method !== 'function') {
+      throw new TypeError(`Expected \`inspect.${name}\` to be a function or absent, ${got(method)}`);
+    }
   }
 }
 

@@ -52,6 +52,33 @@ describe('leases() async iteration', () => {
     expect(pool.actor.getSnapshot().context.waiters.size).toBe(0);
   });
 
+  test('throws, not ends, when its signal aborts with a PoolStoppedError of another pool', async () => {
+    const pool = createPool<string>();
+    const other = createPool<string>();
+    const loop = (async () => {
+      for await (const _ of pool.leases({ signal: other.signal })) {
+        // never granted
+      }
+    })();
+    await flush();
+    other.stop();
+    await expect(loop).rejects.toBe(other.signal.reason);
+    expect(pool.stopped).toBe(false);
+    expect(pool.actor.getSnapshot().context.waiters.size).toBe(0);
+  });
+
+  test('ends quietly when the pool stops, also when its signal is the pool’s own', async () => {
+    const pool = createPool<string>();
+    const loop = (async () => {
+      for await (const _ of pool.leases({ signal: pool.signal })) {
+        // never granted
+      }
+    })();
+    await flush();
+    pool.stop();
+    await expect(loop).resolves.toBeUndefined();
+  });
+
   test('return() while a step is pending withdraws the request, leaving no waiter behind', async () => {
     const pool = createPool<string>();
     const iterator = pool.leases();

@@ -57,6 +57,8 @@ class ActorPool<K> implements Pool<K> {
   readonly #inspect: InspectRelay | undefined;
   #nextRequestId = 1;
   #stopped = false;
+  /** The one error this pool's stop rejects with, also `pool.signal.reason`: iteration ends on it and on no other. */
+  #stopError: PoolStoppedError | undefined;
   /** How deep the facade is inside the actor's processing (a send made by a send's own effects nests). */
   #sending = 0;
   #resolveDone: () => void = noop;
@@ -114,7 +116,7 @@ class ActorPool<K> implements Pool<K> {
     }
     const { signal } = read;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.stopped) return Promise.reject(new PoolStoppedError());
+    if (this.#stopError) return Promise.reject(this.#stopError);
 
     const requestId = this.#nextRequestId++;
     return new Promise<Lease<K>>((resolve, reject) => {
@@ -157,7 +159,11 @@ class ActorPool<K> implements Pool<K> {
   leases(options?: AcquireOptions<K>): AsyncIterableIterator<Lease<K>, undefined> {
     const { key, signal } = readAcquireOptions<K>(options, 'leases');
     const read: AcquireOptions<K> = { ...(key === undefined ? {} : { key }), ...(signal ? { signal } : {}) };
-    return leaseIterator<K>((o) => this.acquire(o), read);
+    return leaseIterator<K>(
+      (o) => this.acquire(o),
+      read,
+      (error) => error !== undefined && error === this.#stopError,
+    );
   }
 
   async run<T>(fn: (lease: Lease<K>) => T | PromiseLike<T>, options?: AcquireOptions<K>): Promise<T> {
@@ -177,11 +183,12 @@ class ActorPool<K> implements Pool<K> {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#stopError = new PoolStoppedError();
     this.#unlistenParent();
     // The actor stops granting before any listener of pool.signal runs: a lease
     // such a listener releases must reach no waiter, only PoolStoppedError does.
     this.#send({ type: 'pool.stop' });
-    this.#stopController.abort(new PoolStoppedError());
+    this.#stopController.abort(this.#stopError);
     this.#resolveDone();
   }
 
@@ -231,7 +238,7 @@ class ActorPool<K> implements Pool<K> {
       if (!pending) continue;
       this.#pending.delete(requestId);
       pending.unlisten();
-      pending.reject(new PoolStoppedError());
+      pending.reject(this.#stopError);
     }
   }
 }

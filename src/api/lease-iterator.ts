@@ -1,15 +1,18 @@
-import { PoolStoppedError } from './errors.js';
 import type { Lease } from './lease.js';
 import type { AcquireOptions } from './options.js';
 
 /**
  * The async iterator behind `pool.leases()`. Each `next()` is one
  * `acquire()`; `return()` withdraws a pending one through its own abort
- * signal, and gives back a lease that was granted in the same turn.
+ * signal, and gives back a lease that was granted in the same turn. The
+ * iteration ends quietly when a step rejects with an error `isStop` knows
+ * as its pool's stop, and throws any other error, another pool's
+ * `PoolStoppedError` included.
  */
 export function leaseIterator<K>(
   acquire: (options: AcquireOptions<K>) => Promise<Lease<K>>,
   options: AcquireOptions<K>,
+  isStop: (error: unknown) => boolean,
 ): AsyncIterableIterator<Lease<K>, undefined> {
   const closed = new AbortController();
   // The pending acquire is withdrawn by return() or by the caller's signal, with that signal's reason.
@@ -40,7 +43,7 @@ export function leaseIterator<K>(
         lease.release();
         return done;
       } catch (error) {
-        if (error instanceof PoolStoppedError || closed.signal.aborted) {
+        if (isStop(error) || closed.signal.aborted) {
           closed.abort();
           return done;
         }

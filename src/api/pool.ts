@@ -56,8 +56,9 @@ export interface Pool<K = unknown> {
   /**
    * The leases as an async iterable, like ranging over Go's `Acquire()`
    * channel: each step waits for the next lease, which the consumer must
-   * release. Iteration ends when the pool stops; it throws `signal.reason` if
-   * `options.signal` aborts. Leaving the loop early withdraws the pending
+   * release. Iteration ends when this pool stops; it throws `signal.reason`
+   * if `options.signal` aborts, whatever that reason is (another pool's
+   * {@link PoolStoppedError} included). Leaving the loop early withdraws the pending
    * request, so no waiter is left behind.
    *
    * @throws {TypeError} for bad options.

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, test } from 'vitest';
 import { createPool } from '../src/index.js';
 import { flush, track } from './support.js';
@@ -82,5 +83,50 @@ describe('S7 abort', () => {
     await flush();
     expect(first.state).toBe('rejected');
     expect(second.state).toBe('fulfilled');
+  });
+
+  test('acquires sharing one signal register one abort listener on it, removed once none is pending', async () => {
+    const pool = createPool<string>();
+    const controller = new AbortController();
+    const waiters = Array.from({ length: 1000 }, () => track(pool.acquire({ signal: controller.signal })));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    pool.set('k', 1000);
+    await flush();
+    expect(waiters.every((w) => w.state === 'fulfilled')).toBe(true);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  test('aborting a signal shared by many waiters rejects each with its reason and leaves the others served', async () => {
+    const pool = createPool<string>();
+    const shared = new AbortController();
+    const own = new AbortController();
+    const first = track(pool.acquire({ signal: shared.signal }));
+    const kept = track(pool.acquire({ signal: own.signal }));
+    const second = track(pool.acquire({ key: 'k', signal: shared.signal }));
+    const reason = new Error('shutting down');
+    shared.abort(reason);
+    await flush();
+    expect([first.reason, second.reason]).toEqual([reason, reason]);
+    expect(kept.state).toBe('pending');
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    pool.set('k', 1);
+    await flush();
+    expect(kept.state).toBe('fulfilled');
+    expect(getEventListeners(own.signal, 'abort')).toHaveLength(0);
+  });
+
+  test('a waiter that aborts another’s shared signal from its rejection handler leaves nothing pending', async () => {
+    const pool = createPool<string>();
+    const a = new AbortController();
+    const b = new AbortController();
+    const first = pool.acquire({ signal: a.signal }).catch(() => b.abort());
+    const second = track(pool.acquire({ signal: b.signal }));
+    const third = track(pool.acquire({ signal: a.signal }));
+    a.abort();
+    await first;
+    await flush();
+    expect(second.state).toBe('rejected');
+    expect(third.state).toBe('rejected');
+    expect(pool.actor.getSnapshot().context.waiters.size).toBe(0);
   });
 });

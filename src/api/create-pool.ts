@@ -2,6 +2,7 @@ import { type Actor, createActor } from 'xstate';
 import { type PoolActorRef, poolMachine } from '../machines/pool/pool-machine.js';
 import type { LeaseGrantedEmitted, PoolEvent, PoolStoppedEmitted } from '../machines/pool/pool-types.js';
 import type { LeaseWant } from '../machines/pool/waiter-queue.js';
+import { AbortRegistry } from './abort-registry.js';
 import { PoolStoppedError } from './errors.js';
 import { InspectRelay } from './inspect-guard.js';
 import { type Lease, PoolLease } from './lease.js';
@@ -14,8 +15,8 @@ import { assertFunction, assertInspect, assertKey, assertOptions, assertSignal, 
 interface Settler<K> {
   resolve(lease: Lease<K>): void;
   reject(error: unknown): void;
-  /** Stops listening to the request's signal. */
-  unlisten(): void;
+  /** The signal the request was given, if any. */
+  readonly signal: AbortSignal | undefined;
 }
 
 const noop = () => {};
@@ -52,6 +53,7 @@ class ActorPool<K> implements Pool<K> {
   readonly #actor: Actor<typeof poolMachine>;
   readonly #stopController = new AbortController();
   readonly #pending = new Map<number, Settler<K>>();
+  readonly #aborts = new AbortRegistry((requestId, reason) => this.#withdraw(requestId, reason));
   readonly #drainWaiters: Array<() => void> = [];
   readonly #settle = (leaseId: number) => this.#send({ type: 'lease.release', leaseId });
   readonly #inspect: InspectRelay | undefined;
@@ -120,18 +122,8 @@ class ActorPool<K> implements Pool<K> {
 
     const requestId = this.#nextRequestId++;
     return new Promise<Lease<K>>((resolve, reject) => {
-      let unlisten = noop;
-      if (signal) {
-        const onAbort = () => {
-          // Only a request still pending is withdrawn; one already granted keeps its lease.
-          if (!this.#pending.delete(requestId)) return;
-          this.#send({ type: 'request.cancel', requestId });
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        unlisten = () => signal.removeEventListener('abort', onAbort);
-      }
-      this.#pending.set(requestId, { resolve, reject, unlisten });
+      this.#pending.set(requestId, { resolve, reject, signal });
+      if (signal) this.#aborts.add(signal, requestId);
       this.#send({ type: 'lease.request', requestId, ...wantOf(read.key) });
     });
   }
@@ -149,7 +141,7 @@ class ActorPool<K> implements Pool<K> {
         granted = lease;
       },
       reject: noop,
-      unlisten: noop,
+      signal: undefined,
     });
     this.#send({ type: 'lease.try', requestId, ...want });
     this.#pending.delete(requestId);
@@ -215,6 +207,21 @@ class ActorPool<K> implements Pool<K> {
     if (--this.#sending === 0) this.#inspect?.deliver();
   }
 
+  /** Withdraws pending request `requestId`, whose signal aborted with `reason`; one already granted keeps its lease. */
+  #withdraw(requestId: number, reason: unknown): void {
+    const pending = this.#pending.get(requestId);
+    if (!pending) return;
+    this.#pending.delete(requestId);
+    this.#send({ type: 'request.cancel', requestId });
+    pending.reject(reason);
+  }
+
+  /** Forgets pending request `requestId`, about to be settled. */
+  #settled(requestId: number, pending: Settler<K>): void {
+    this.#pending.delete(requestId);
+    if (pending.signal) this.#aborts.remove(pending.signal, requestId);
+  }
+
   #onGranted({ requestId, leaseId, key }: LeaseGrantedEmitted): void {
     const lease = new PoolLease<K>(leaseId, key as K, this.#settle);
     const pending = this.#pending.get(requestId);
@@ -223,8 +230,7 @@ class ActorPool<K> implements Pool<K> {
       lease.release();
       return;
     }
-    this.#pending.delete(requestId);
-    pending.unlisten();
+    this.#settled(requestId, pending);
     pending.resolve(lease);
   }
 
@@ -236,8 +242,7 @@ class ActorPool<K> implements Pool<K> {
     for (const requestId of dropped) {
       const pending = this.#pending.get(requestId);
       if (!pending) continue;
-      this.#pending.delete(requestId);
-      pending.unlisten();
+      this.#settled(requestId, pending);
       pending.reject(this.#stopError);
     }
   }

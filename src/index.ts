@@ -1,7 +1,13 @@
 export { createPool } from './api/create-pool.js';
 export { PoolStoppedError } from './api/errors.js';
 export { type Lease, zeroLease } from './api/lease.js';
-export type { AcquireOptions, CreatePoolOptions, InspectObserver, TryAcquireOptions } from './api/options.js';
+export type {
+  AcquireOptions,
+  CreatePoolOptions,
+  InspectObserver,
+  TryAcquireOptions,
+  WaitingOptions,
+} from './api/options.js';
 export type { Counts, Pool } from './api/pool.js';
 export type {
   GroupContext,
@@ -11,6 +17,7 @@ export type {
   PoolContext,
   PoolEmitted,
   PoolEvent,
+  PoolInput,
   PoolMachine,
   Standing,
 } from './machines/index.js';

@@ -7,9 +7,17 @@ import { PoolStoppedError } from './errors.js';
 import { InspectRelay } from './inspect-guard.js';
 import { type Lease, PoolLease } from './lease.js';
 import { leaseIterator } from './lease-iterator.js';
-import type { AcquireOptions, CreatePoolOptions, TryAcquireOptions } from './options.js';
+import type { AcquireOptions, CreatePoolOptions, TryAcquireOptions, WaitingOptions } from './options.js';
 import type { Counts, Pool } from './pool.js';
-import { assertFunction, assertInspect, assertKey, assertOptions, assertSignal, assertTarget } from './validate.js';
+import {
+  assertDefaultTarget,
+  assertFunction,
+  assertInspect,
+  assertKey,
+  assertOptions,
+  assertSignal,
+  assertTarget,
+} from './validate.js';
 
 /** How a pending request's promise is settled. */
 interface Settler<K> {
@@ -68,7 +76,10 @@ class ActorPool<K> implements Pool<K> {
 
   constructor(options: CreatePoolOptions) {
     this.#inspect = options.inspect ? new InspectRelay(options.inspect) : undefined;
-    this.#actor = createActor(poolMachine, this.#inspect ? { inspect: this.#inspect.observer } : {});
+    this.#actor = createActor(poolMachine, {
+      input: { defaultTarget: options.defaultTarget },
+      ...(this.#inspect ? { inspect: this.#inspect.observer } : {}),
+    });
     this.actor = this.#actor;
     this.signal = this.#stopController.signal;
     this.done = new Promise((resolve) => {
@@ -168,6 +179,14 @@ class ActorPool<K> implements Pool<K> {
     }
   }
 
+  waiting(options?: WaitingOptions<K>): number {
+    const raw: unknown = options;
+    assertOptions(raw, 'waiting', ['key']);
+    const key = raw?.key;
+    const { waiters } = this.#actor.getSnapshot().context;
+    return key === undefined ? waiters.size : waiters.countFor(key);
+  }
+
   keys(): K[] {
     return [...this.#actor.getSnapshot().context.groups.keys()] as K[];
   }
@@ -254,14 +273,22 @@ class ActorPool<K> implements Pool<K> {
  * promises. `K` is the type of the keys.
  *
  * @throws {TypeError} if `options` is not an object, has an unknown option,
- * `signal` is not a real `AbortSignal`, or `inspect` is neither a function
+ * `signal` is not a real `AbortSignal`, `inspect` is neither a function
  * nor an observer object whose `next`, `error` and `complete` are functions
- * where present.
+ * where present, or `defaultTarget` is not a number.
+ * @throws {RangeError} if `defaultTarget` is not a safe integer ≥ 1.
  */
 export function createPool<K = unknown>(options?: CreatePoolOptions): Pool<K> {
   const raw: unknown = options;
-  assertOptions(raw, 'createPool', ['signal', 'inspect']);
-  assertSignal(raw?.signal);
-  assertInspect(raw?.inspect);
-  return new ActorPool<K>(options ?? {});
+  assertOptions(raw, 'createPool', ['signal', 'inspect', 'defaultTarget']);
+  // Each option is read once: a getter runs once, and what it returned is what the pool uses.
+  const read: CreatePoolOptions = {
+    signal: raw?.signal,
+    inspect: raw?.inspect,
+    defaultTarget: raw?.defaultTarget,
+  } as CreatePoolOptions;
+  assertSignal(read.signal);
+  assertInspect(read.inspect);
+  if (read.defaultTarget !== undefined) assertDefaultTarget(read.defaultTarget);
+  return new ActorPool<K>(read);
 }

@@ -1,6 +1,6 @@
 import type { PoolActorRef } from '../machines/pool/pool-machine.js';
 import type { Lease } from './lease.js';
-import type { AcquireOptions, TryAcquireOptions } from './options.js';
+import type { AcquireOptions, TryAcquireOptions, WaitingOptions } from './options.js';
 
 /** A group's counts (SPEC: Go's `Counts`). */
 export interface Counts {
@@ -74,6 +74,15 @@ export interface Pool<K = unknown> {
 
   /** The keys that have a group, draining ones included, in the order their groups were created. */
   keys(): K[];
+
+  /**
+   * How many `acquire`s (and `leases()` steps) are waiting: all of them, or
+   * only those that asked for `options.key` (waiters for any key are not
+   * counted then).
+   *
+   * @throws {TypeError} for bad options.
+   */
+  waiting(options?: WaitingOptions<K>): number;
 
   /**
    * Stops the pool (SPEC S8): grants nothing more, rejects pending requests

@@ -10,6 +10,18 @@ export function assertTarget(target: unknown): asserts target is number {
   if (!Number.isSafeInteger(target) || target < 0) throw new RangeError(`${expected}, ${got(target)}`);
 }
 
+/**
+ * Throws unless `defaultTarget` is a safe integer ≥ 1: a `TypeError` for a
+ * non-number, a `RangeError` for a number out of range.
+ */
+export function assertDefaultTarget(defaultTarget: unknown): asserts defaultTarget is number {
+  const expected = 'Expected `defaultTarget` to be a safe integer ≥ 1';
+  if (typeof defaultTarget !== 'number') throw new TypeError(`${expected}, ${got(defaultTarget)}`);
+  if (!Number.isSafeInteger(defaultTarget) || defaultTarget < 1) {
+    throw new RangeError(`${expected}, ${got(defaultTarget)}`);
+  }
+}
+
 /** Throws a `TypeError` if `key` is `undefined`, which means "any key" where a key is optional. */
 export function assertKey(key: unknown): void {
   if (key === undefined) {

@@ -91,7 +91,8 @@ export function setTarget(
  * Takes lease `leaseId` back. If its group could grant again and a waiter
  * wants it, the capacity passes straight to the oldest such waiter as a new
  * lease and the group's counts do not move; otherwise the group's active
- * count drops, and the group joins the rotation or retires.
+ * count drops, and the group joins the rotation or retires (as does a group
+ * created on demand that is left idle).
  */
 export function release(ctx: PoolContext, leaseId: number, out: GrantEffects): void {
   const entry = ctx.leases.settle(leaseId);
@@ -107,7 +108,7 @@ export function release(ctx: PoolContext, leaseId: number, out: GrantEffects): v
     }
   }
   out.tell(entry, { type: 'lease.release', leaseId });
-  if (standingOf(after) === 'retired') forget(ctx, entry, out);
+  if (standingOf(after) === 'retired' || idleOnDemand(ctx, entry, after)) forget(ctx, entry, out);
   else if (spareOf(after) > 0 && !ctx.ready.has(entry)) ctx.ready.push(entry);
 }
 
@@ -159,6 +160,11 @@ export function closeGroups(ctx: PoolContext, out: GrantEffects): boolean {
  */
 export function stopsAtOnce(ctx: PoolContext): boolean {
   return ctx.leases.size === 0 && ctx.groups.leftToClose <= CLOSE_BATCH;
+}
+
+/** Whether `entry` is a group created on demand that, at `counts`, has no lease out and no waiter asking for its key. */
+function idleOnDemand(ctx: PoolContext, entry: GroupEntry, counts: GroupCounts): boolean {
+  return entry.onDemand && counts.active === 0 && ctx.waiters.countFor(entry.key) === 0;
 }
 
 /** Drops a group whose actor retires on the event just sent to it, and stops that actor (SPEC S1). */

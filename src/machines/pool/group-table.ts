@@ -16,6 +16,12 @@ export class GroupEntry implements Linked<GroupEntry> {
   prev: GroupEntry | undefined;
   next: GroupEntry | undefined;
   list: LinkedList<GroupEntry> | undefined;
+  /**
+   * Whether the group was created on demand by a keyed request (the pool's
+   * default target) and not yet given a target by `set`: such a group is
+   * removed as soon as it has no lease out and no waiter asks for its key.
+   */
+  onDemand = false;
 
   constructor(
     readonly key: unknown,

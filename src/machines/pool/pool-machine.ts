@@ -13,7 +13,8 @@ import {
 } from './grants.js';
 import { type GroupActorRef, type GroupEntry, GroupTable } from './group-table.js';
 import { LeaseLedger } from './lease-ledger.js';
-import type { PoolContext, PoolEmitted, PoolEvent } from './pool-types.js';
+import { adoptGroup, createsGroupOnDemand, requestOnDemand } from './on-demand.js';
+import type { PoolContext, PoolEmitted, PoolEvent, PoolInput } from './pool-types.js';
 import { WaiterQueue } from './waiter-queue.js';
 
 /** The two effects of enqueueActions' `enqueue` that grant decisions use. */
@@ -51,6 +52,17 @@ function effectsOf(enqueue: Enqueue): GrantEffects {
   return new EnqueuedEffects(enqueue);
 }
 
+/**
+ * The default target in the actor's input ({@link PoolInput}), if it is a
+ * safe integer ≥ 1. The input stays untyped so that `createActor(poolMachine)`
+ * needs none; the facade checks first, this keeps a raw input from
+ * corrupting counts.
+ */
+function defaultTargetOf(input: unknown): number | undefined {
+  const target = (input as PoolInput | undefined)?.defaultTarget;
+  return Number.isSafeInteger(target) && (target as number) >= 1 ? target : undefined;
+}
+
 const poolSetup = setup({
   types: {
     context: {} as PoolContext,
@@ -68,6 +80,9 @@ const poolSetup = setup({
      */
     canGrantNow: ({ context, event }) =>
       (event.type === 'lease.request' || event.type === 'lease.try') && grantableEntry(context, event) !== undefined,
+    /** The request is keyed, its key has no group, and the pool creates groups on demand (its default target). */
+    createsGroupOnDemand: ({ context, event }) =>
+      (event.type === 'lease.request' || event.type === 'lease.try') && createsGroupOnDemand(context, event),
     /** Stopping ends in this event: no lease is out and one batch closes every group. */
     stopsAtOnce: ({ context }) => stopsAtOnce(context),
     /** The event releases the only lease still out. */
@@ -78,7 +93,13 @@ const poolSetup = setup({
     setTarget: enqueueActions(({ context, event, enqueue, self }) => {
       // Stryker disable next-line all: bound to this event only, the check just narrows the type
       if (event.type !== 'target.set') return;
+      adoptGroup(context, event.key);
       setTarget(context, event.key, event.target, self, effectsOf(enqueue));
+    }),
+    requestOnDemand: enqueueActions(({ context, event, enqueue, self }) => {
+      // Stryker disable next-line all: bound to these events only, the check just narrows the type
+      if ((event.type !== 'lease.request' && event.type !== 'lease.try') || event.anyKey) return;
+      requestOnDemand(context, event.requestId, event.key, event.type === 'lease.request', self, effectsOf(enqueue));
     }),
     grantRequest: enqueueActions(({ context, event, enqueue }) => {
       // Stryker disable next-line all: bound to this event only, the check just narrows the type
@@ -126,19 +147,27 @@ const poolSetup = setup({
  */
 export const poolMachine = poolSetup.createMachine({
   id: 'pool',
-  context: () => ({
+  context: ({ input }) => ({
     groups: new GroupTable(),
     waiters: new WaiterQueue(),
     ready: new LinkedList<GroupEntry>(),
     leases: new LeaseLedger(),
+    defaultTarget: defaultTargetOf(input),
   }),
   initial: 'running',
   states: {
     running: {
       on: {
         'target.set': { guard: 'isValidTarget', actions: 'setTarget' },
-        'lease.request': [{ guard: 'canGrantNow', actions: 'grantRequest' }, { actions: 'queueRequest' }],
-        'lease.try': { guard: 'canGrantNow', actions: 'grantRequest' },
+        'lease.request': [
+          { guard: 'createsGroupOnDemand', actions: 'requestOnDemand' },
+          { guard: 'canGrantNow', actions: 'grantRequest' },
+          { actions: 'queueRequest' },
+        ],
+        'lease.try': [
+          { guard: 'createsGroupOnDemand', actions: 'requestOnDemand' },
+          { guard: 'canGrantNow', actions: 'grantRequest' },
+        ],
         'lease.release': { actions: 'releaseLease' },
         'request.cancel': { actions: 'cancelRequest' },
         'pool.stop': [

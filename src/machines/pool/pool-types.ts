@@ -18,6 +18,18 @@ export interface PoolContext {
   readonly ready: LinkedList<GroupEntry>;
   /** The leases that are out. */
   readonly leases: LeaseLedger;
+  /** The target of groups created on demand by keyed requests; `undefined`: no such groups. */
+  readonly defaultTarget: number | undefined;
+}
+
+/** What the pool actor is started with. */
+export interface PoolInput {
+  /**
+   * A safe integer ≥ 1: a keyed request for a key with no group creates that
+   * group with this target, removed again once idle. Absent: such a request
+   * waits for `set`.
+   */
+  readonly defaultTarget?: number | undefined;
 }
 
 /** Set `key`'s target (SPEC S1). */

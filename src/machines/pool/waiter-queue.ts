@@ -37,6 +37,11 @@ export class WaiterQueue {
     return this.#byRequest.size;
   }
 
+  /** How many waiters asked for `key`'s group only (any-key waiters not counted). */
+  countFor(key: unknown): number {
+    return this.#byKey.get(key)?.size ?? 0;
+  }
+
   /** Queues request `requestId` behind every waiter already pending. */
   add(requestId: number, want: LeaseWant): void {
     const waiter = new Waiter(requestId, this.#nextSeq++, want);

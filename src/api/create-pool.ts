@@ -1,11 +1,16 @@
 import { type Actor, createActor } from 'xstate';
 import { type PoolActorRef, poolMachine } from '../machines/pool/pool-machine.js';
-import type { LeaseGrantedEmitted, PoolEvent, PoolStoppedEmitted } from '../machines/pool/pool-types.js';
+import type {
+  LeaseGrantedEmitted,
+  LeasesRevokedEmitted,
+  PoolEvent,
+  PoolStoppedEmitted,
+} from '../machines/pool/pool-types.js';
 import type { LeaseWant } from '../machines/pool/waiter-queue.js';
 import { AbortRegistry } from './abort-registry.js';
-import { PoolStoppedError } from './errors.js';
+import { LeaseRevokedError, PoolStoppedError } from './errors.js';
 import { InspectRelay } from './inspect-guard.js';
-import { type Lease, PoolLease } from './lease.js';
+import { type Lease, type LeaseOwner, PoolLease } from './lease.js';
 import { leaseIterator } from './lease-iterator.js';
 import type { AcquireOptions, CreatePoolOptions, TryAcquireOptions, WaitingOptions } from './options.js';
 import type { Counts, Pool } from './pool.js';
@@ -60,15 +65,24 @@ class ActorPool<K> implements Pool<K> {
 
   readonly #actor: Actor<typeof poolMachine>;
   readonly #stopController = new AbortController();
+  /** The one error this pool's stop rejects with, also `pool.signal.reason`: iteration ends on it and on no other. */
+  readonly #stopReason = new PoolStoppedError();
   readonly #pending = new Map<number, Settler<K>>();
   readonly #aborts = new AbortRegistry((requestId, reason) => this.#withdraw(requestId, reason));
   readonly #drainWaiters: Array<() => void> = [];
-  readonly #settle = (leaseId: number) => this.#send({ type: 'lease.release', leaseId });
   readonly #inspect: InspectRelay | undefined;
+  /** The controllers of the lease signals that were read, by lease id, while their leases are out. */
+  readonly #watched = new Map<number, AbortController>();
+  /** Revocations the actor decided in the event being sent, aborted once it has returned. */
+  readonly #revoked: LeasesRevokedEmitted[] = [];
+  readonly #leaseOwner: LeaseOwner = {
+    settle: (leaseId) => this.#send({ type: 'lease.release', leaseId }),
+    windDownReason: (leaseId, key) => this.#windDownReason(leaseId, key),
+    watch: (leaseId, controller) => this.#watched.set(leaseId, controller),
+    unwatch: (leaseId) => this.#watched.delete(leaseId),
+  };
   #nextRequestId = 1;
   #stopped = false;
-  /** The one error this pool's stop rejects with, also `pool.signal.reason`: iteration ends on it and on no other. */
-  #stopError: PoolStoppedError | undefined;
   /** How deep the facade is inside the actor's processing (a send made by a send's own effects nests). */
   #sending = 0;
   #resolveDone: () => void = noop;
@@ -86,6 +100,7 @@ class ActorPool<K> implements Pool<K> {
       this.#resolveDone = resolve;
     });
     this.#actor.on('lease.granted', (event) => this.#onGranted(event));
+    this.#actor.on('leases.revoked', (event) => this.#revoked.push(event));
     this.#actor.on('pool.drained', () => this.#onDrained());
     this.#actor.on('pool.stopped', (event) => this.#onStopped(event));
     this.#sending++;
@@ -129,7 +144,7 @@ class ActorPool<K> implements Pool<K> {
     }
     const { signal } = read;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#stopError) return Promise.reject(this.#stopError);
+    if (this.#stopped) return Promise.reject(this.#stopReason);
 
     const requestId = this.#nextRequestId++;
     return new Promise<Lease<K>>((resolve, reject) => {
@@ -165,7 +180,7 @@ class ActorPool<K> implements Pool<K> {
     return leaseIterator<K>(
       (o) => this.acquire(o),
       read,
-      (error) => error !== undefined && error === this.#stopError,
+      (error) => error === this.#stopReason,
     );
   }
 
@@ -194,12 +209,14 @@ class ActorPool<K> implements Pool<K> {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#stopError = new PoolStoppedError();
     this.#unlistenParent();
-    // The actor stops granting before any listener of pool.signal runs: a lease
-    // such a listener releases must reach no waiter, only PoolStoppedError does.
+    // The actor stops granting before any user listener runs, so a listener
+    // that releases a lease cannot hand it to a request being rejected.
     this.#send({ type: 'pool.stop' });
-    this.#stopController.abort(this.#stopError);
+    this.#stopController.abort(this.#stopReason);
+    const watched = [...this.#watched.values()];
+    this.#watched.clear();
+    for (const controller of watched) controller.abort(this.#stopReason);
     this.#resolveDone();
   }
 
@@ -210,8 +227,10 @@ class ActorPool<K> implements Pool<K> {
 
   /**
    * Sends `event` to the pool actor, which processes it before this returns.
-   * Inspect observers run after that, once the outermost send is over, so
-   * that a call they make acts at once.
+   * Once the outermost send is over, the signals of the leases it revoked
+   * are aborted and the inspect observers run: after the actor has
+   * returned, so that their listeners may call back into the pool, see it
+   * settled, and have their calls act at once.
    */
   #send(event: PoolEvent): void {
     this.#sending++;
@@ -223,7 +242,25 @@ class ActorPool<K> implements Pool<K> {
   }
 
   #sent(): void {
-    if (--this.#sending === 0) this.#inspect?.deliver();
+    if (--this.#sending > 0) return;
+    if (this.#revoked.length > 0) this.#abortRevoked();
+    this.#inspect?.deliver();
+  }
+
+  #abortRevoked(): void {
+    for (const { key, leaseIds } of this.#revoked.splice(0)) {
+      for (const leaseId of leaseIds) {
+        const controller = this.#watched.get(leaseId);
+        if (!controller) continue;
+        this.#watched.delete(leaseId);
+        controller.abort(new LeaseRevokedError(key));
+      }
+    }
+  }
+
+  #windDownReason(leaseId: number, key: unknown): unknown {
+    if (this.#actor.getSnapshot().context.leases.isRevoked(leaseId)) return new LeaseRevokedError(key);
+    return this.#stopped ? this.#stopReason : undefined;
   }
 
   /** Withdraws pending request `requestId`, whose signal aborted with `reason`; one already granted keeps its lease. */
@@ -242,7 +279,7 @@ class ActorPool<K> implements Pool<K> {
   }
 
   #onGranted({ requestId, leaseId, key }: LeaseGrantedEmitted): void {
-    const lease = new PoolLease<K>(leaseId, key as K, this.#settle);
+    const lease = new PoolLease<K>(leaseId, key as K, this.#leaseOwner);
     const pending = this.#pending.get(requestId);
     if (!pending) {
       // No caller waits for this request (a raw event sent to pool.actor): give the lease back at once.
@@ -262,7 +299,7 @@ class ActorPool<K> implements Pool<K> {
       const pending = this.#pending.get(requestId);
       if (!pending) continue;
       this.#settled(requestId, pending);
-      pending.reject(this.#stopError);
+      pending.reject(this.#stopReason);
     }
   }
 }

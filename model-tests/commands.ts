@@ -47,14 +47,18 @@ export function poolCommands(options: PoolCommandsOptions = {}): fc.Arbitrary<It
 }
 
 /**
- * Runs `commands` against a fresh real pool and a fresh model, comparing the
+ * Runs `commands` against a fresh real pool and a fresh model (both with
+ * `options.defaultTarget`, if given), comparing the
  * two and checking every invariant after each command; rejects with the
  * first difference. The pool is stopped and every lease given back at the end.
  */
-export async function runPoolCommands(commands: Iterable<PoolCommand>): Promise<void> {
-  const real = new RealSystem();
+export async function runPoolCommands(
+  commands: Iterable<PoolCommand>,
+  options: { readonly defaultTarget?: number | undefined } = {},
+): Promise<void> {
+  const real = new RealSystem(undefined, options.defaultTarget);
   try {
-    await fc.asyncModelRun(() => ({ model: new PoolModel(), real }), commands);
+    await fc.asyncModelRun(() => ({ model: new PoolModel(options.defaultTarget), real }), commands);
   } finally {
     real.dispose();
   }

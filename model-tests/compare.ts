@@ -18,7 +18,7 @@ function sameOutcome(a: Outcome | undefined, b: Outcome | undefined): boolean {
 /**
  * Compares the real pool with the model after a command: what settled
  * since the last comparison, in order (which waiter got which lease of which
- * key, what rejected and why); `get` of every key; `keys()` in order;
+ * key, what rejected and why); `get` and `waiting` of every key; `keys()` in order;
  * `stopped` and `signal`. Throws an error naming the first difference.
  */
 export function compareWithModel(model: PoolModel, real: RealSystem): void {
@@ -43,6 +43,15 @@ export function compareWithModel(model: PoolModel, real: RealSystem): void {
         'counts',
         `get(${showKey(k)}) is {target ${got.target}, active ${got.active}}, expected {target ${want.target}, active ${want.active}}`,
       );
+    }
+  }
+
+  for (const k of [undefined, ...KEYS]) {
+    const want = model.waiting(k);
+    const got = real.pool.waiting(k === undefined ? undefined : { key: k });
+    if (want !== got) {
+      const which = k === undefined ? '' : `{ key: ${showKey(k)} }`;
+      throw new InvariantError('waiting', `waiting(${which}) is ${got}, expected ${want}`);
     }
   }
 

@@ -7,8 +7,18 @@ describe('the pool against the model of SPEC', () => {
   test('every story of calls settles as the model says and keeps every invariant', async () => {
     await checkProperty(
       'every story of calls settles as the model says and keeps every invariant',
-      fc.asyncProperty(poolCommands(), runPoolCommands),
+      fc.asyncProperty(poolCommands(), (commands) => runPoolCommands(commands)),
       1000,
+    );
+  });
+
+  test('with a default target, keyed requests create groups on demand that go when idle, as the model says', async () => {
+    await checkProperty(
+      'with a default target, keyed requests create groups on demand that go when idle, as the model says',
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 }), poolCommands(), (defaultTarget, commands) =>
+        runPoolCommands(commands, { defaultTarget }),
+      ),
+      500,
     );
   });
 
@@ -16,7 +26,7 @@ describe('the pool against the model of SPEC', () => {
     const noStop = poolCommands({ maxCommands: 150, stop: false });
     await checkProperty(
       'long stories without stop keep agreeing with the model',
-      fc.asyncProperty(noStop, runPoolCommands),
+      fc.asyncProperty(noStop, (commands) => runPoolCommands(commands)),
       150,
     );
   });

@@ -17,6 +17,8 @@ export interface ModelGroup {
   readonly key: unknown;
   target: number;
   active: number;
+  /** Created by a keyed request (the default target) and not given a target by `set` since (S12). */
+  onDemand: boolean;
 }
 
 /** A pending `acquire()`, named by the test's request number. */
@@ -69,6 +71,9 @@ export class PoolModel {
   nextLeaseId = 1;
   stopped = false;
 
+  /** `defaultTarget`: the target of groups keyed requests create on demand (S12); none when undefined. */
+  constructor(readonly defaultTarget?: number) {}
+
   group(key: unknown): ModelGroup | undefined {
     return this.groups.find((g) => sameKey(g.key, key));
   }
@@ -92,10 +97,11 @@ export class PoolModel {
     let g = this.group(key);
     if (!g) {
       if (target === 0) return;
-      g = { key, target, active: 0 };
+      g = { key, target, active: 0, onDemand: false };
       this.groups.push(g);
     }
     g.target = target;
+    g.onDemand = false;
     this.#revokeNewest(g);
     this.#countsChanged(g);
     this.#serve();
@@ -115,16 +121,46 @@ export class PoolModel {
   /** `acquire()` on a running pool with a live signal: queue, then serve. */
   acquire(request: number, want: Want): void {
     this.waiters.push({ request, want });
+    this.#createOnDemand(want);
     this.#serve();
+  }
+
+  /** How many `acquire`s wait: all, or those that asked for `key`. */
+  waiting(key?: unknown): number {
+    if (key === undefined) return this.waiters.length;
+    return this.waiters.filter((w) => !w.want.any && sameKey(w.want.key, key)).length;
+  }
+
+  /**
+   * A keyed request for a key with no group, on a pool with a default
+   * target, creates the group with that target, as `set` would (S12).
+   */
+  #createOnDemand(want: Want): void {
+    if (this.defaultTarget === undefined || this.stopped || want.any || this.group(want.key)) return;
+    const g: ModelGroup = { key: want.key, target: this.defaultTarget, active: 0, onDemand: true };
+    this.groups.push(g);
+    this.#countsChanged(g);
+  }
+
+  /** Removes `g` if it was created on demand and has no lease out and no waiter asking for its key (S12). */
+  #dropIfIdleOnDemand(g: ModelGroup): void {
+    if (!g.onDemand || g.active > 0 || this.waiting(g.key) > 0 || !this.groups.includes(g)) return;
+    this.groups.splice(this.groups.indexOf(g), 1);
+    this.#leaveRotation(g);
   }
 
   /** `tryAcquire()`: a lease only if a group can grant and no older waiter wants it. */
   tryAcquire(want: Want): ModelLease | undefined {
     if (this.stopped) return undefined;
+    // A group created here serves the older waiters first, as `set` would;
+    // their promises settle after this call has returned its own lease.
+    const before = this.delivered.length;
+    this.#createOnDemand(want);
+    this.#serve();
     const g = want.any ? this.rotation[0] : this.group(want.key);
     if (!g || !this.canGrant(g)) return undefined;
     const lease = this.#grant(g);
-    this.delivered.push(lease);
+    this.delivered.splice(before, 0, lease);
     return lease;
   }
 
@@ -136,6 +172,7 @@ export class PoolModel {
     g.active--;
     this.#countsChanged(g);
     this.#serve();
+    this.#dropIfIdleOnDemand(g);
     if (this.out.size === 0) this.#resolveDrained();
   }
 

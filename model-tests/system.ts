@@ -29,6 +29,12 @@ export class RealSystem {
   readonly requests: RealRequest[] = [];
   /** Every lease delivered (by `acquire` or `tryAcquire`), in delivery order. */
   readonly delivered: Lease<unknown>[] = [];
+  /**
+   * Leases `tryAcquire` returned. They reach the test at once, before the
+   * promises of `acquire`s served in the same call (by a group it created on
+   * demand), so their ids may come before older ones in delivery order.
+   */
+  readonly tried = new Set<Lease<unknown>>();
   /** Leases the test has released. */
   readonly released = new Set<Lease<unknown>>();
   /** How far `log` the comparison has read. */
@@ -41,10 +47,10 @@ export class RealSystem {
   /** The signal a pool made here stops with; `undefined` for a pool passed in. */
   readonly parent: AbortController | undefined;
 
-  /** Watches `pool`: a new one (stopped by {@link parent}) by default; the soak passes one long-lived pool to one system after another. */
-  constructor(pool?: Pool<unknown>) {
+  /** Watches `pool`: a new one (stopped by {@link parent}, with `defaultTarget`) by default; the soak passes one long-lived pool to one system after another. */
+  constructor(pool?: Pool<unknown>, defaultTarget?: number) {
     this.parent = pool ? undefined : new AbortController();
-    this.pool = pool ?? createPool<unknown>({ signal: this.parent?.signal });
+    this.pool = pool ?? createPool<unknown>({ signal: this.parent?.signal, defaultTarget });
   }
 
   /** Starts an `acquire()` and records how it settles. */
@@ -101,7 +107,10 @@ export class RealSystem {
     want: { readonly any: true } | { readonly any: false; readonly key: unknown },
   ): Lease<unknown> | undefined {
     const lease = this.pool.tryAcquire(want.any ? undefined : { key: want.key });
-    if (lease) this.delivered.push(lease);
+    if (lease) {
+      this.delivered.push(lease);
+      this.tried.add(lease);
+    }
     return lease;
   }
 

@@ -27,7 +27,7 @@ export function reachableHost(host: string): string {
  * network, its origin may also be the host the request was sent to.
  */
 export function acceptsOrigin(
-  headers: { readonly origin?: string; readonly host?: string },
+  headers: { readonly origin?: string | undefined; readonly host?: string | undefined },
   host: string,
   port: number,
 ): boolean {

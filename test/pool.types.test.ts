@@ -149,3 +149,19 @@ describe('the rest of the pool', () => {
     expectTypeOf<PoolStoppedError['name']>().toEqualTypeOf<'PoolStoppedError'>();
   });
 });
+
+describe('options take undefined where it means absent (exactOptionalPropertyTypes, which this project compiles with)', () => {
+  // Never called: compiling is the test.
+  function withMaybes(pool: Pool<Key>, maybeKey: Key | undefined, maybeSignal: AbortSignal | undefined) {
+    void pool.acquire({ key: maybeKey, signal: maybeSignal });
+    void pool.run(() => 1, { key: maybeKey, signal: maybeSignal });
+    void pool.leases({ key: maybeKey, signal: maybeSignal });
+    void pool.tryAcquire({ key: maybeKey });
+    void pool.waiting({ key: maybeKey });
+    void createPool<Key>({ signal: maybeSignal, inspect: undefined, defaultTarget: undefined });
+  }
+
+  test('acquire, run, leases, tryAcquire, waiting and createPool accept undefined options', () => {
+    expectTypeOf(withMaybes).toBeFunction();
+  });
+});

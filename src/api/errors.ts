@@ -1,7 +1,7 @@
 import { describeValue } from './describe-value.js';
 
 /**
- * The pool is stopped (SPEC S8). Pending and later `acquire()` calls reject
+ * The pool is stopped. Pending and later `acquire()` calls reject
  * with it, `set()` throws it, and `pool.signal` is aborted with it.
  */
 export class PoolStoppedError extends Error {

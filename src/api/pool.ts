@@ -2,7 +2,7 @@ import type { PoolActorRef } from '../machines/pool/pool-machine.js';
 import type { Lease } from './lease.js';
 import type { AcquireOptions, TryAcquireOptions, WaitingOptions } from './options.js';
 
-/** A group's counts (SPEC: Go's `Counts`). */
+/** A group's counts (Go's `Counts`). */
 export interface Counts {
   /** How many leases the group wants active at once. */
   readonly target: number;
@@ -19,7 +19,7 @@ export interface Counts {
  */
 export interface Pool<K = unknown> {
   /**
-   * Sets `key`'s target (SPEC S1). A target ≥ 1 creates the group if it is
+   * Sets `key`'s target. A target ≥ 1 creates the group if it is
    * absent; 0 stops it granting, and removes it once it has no lease out
    * (until then it is draining, and a later `set` revives it with the same
    * active count). Waiters it can serve are granted before `set` returns.
@@ -35,11 +35,13 @@ export interface Pool<K = unknown> {
   get(key: K): Counts;
 
   /**
-   * Waits for a lease (SPEC S3): of any group, or of `options.key`'s only.
-   * Waiters are served first come, first served, and a lease granted by a
-   * call resolves the promise on the next microtask. Rejects with
-   * `signal.reason` if `options.signal` aborts first (the request leaves the
-   * queue; a lease granted in the same turn is given back, never lost), and
+   * Waits for a lease: of any group, or of `options.key`'s only (a key with
+   * no group waits until `set` creates it, or is created on demand when the
+   * pool has a `defaultTarget`). Waiters are served first come, first
+   * served, and a lease granted by a call resolves the promise on the next
+   * microtask. Rejects with `signal.reason` if `options.signal` aborts first
+   * (the request leaves the queue; a lease already granted stays the
+   * caller's), and
    * with {@link PoolStoppedError} if the pool stops first or is stopped.
    * Bad options reject with a `TypeError`.
    */
@@ -55,7 +57,8 @@ export interface Pool<K = unknown> {
 
   /**
    * The leases as an async iterable, like ranging over Go's `Acquire()`
-   * channel: each step waits for the next lease, which the consumer must
+   * channel (a `for … range` loop that receives each value the channel
+   * sends until it is closed): each step waits for the next lease, which the consumer must
    * release. Iteration ends when this pool stops; it throws `signal.reason`
    * if `options.signal` aborts, whatever that reason is (another pool's
    * {@link PoolStoppedError} included). Leaving the loop early withdraws the pending
@@ -68,7 +71,9 @@ export interface Pool<K = unknown> {
   /**
    * Acquires a lease, runs `fn` with it, and releases it however `fn` ends.
    * Resolves with `fn`'s result and rejects with its error, or as
-   * {@link Pool.acquire} rejects.
+   * {@link Pool.acquire} rejects. `options.signal` bounds the wait for the
+   * lease only: once `fn` runs, aborting it does not stop `fn` (pass
+   * `lease.signal` or your own signal into `fn` for that).
    */
   run<T>(fn: (lease: Lease<K>) => T | PromiseLike<T>, options?: AcquireOptions<K>): Promise<T>;
 
@@ -85,10 +90,11 @@ export interface Pool<K = unknown> {
   waiting(options?: WaitingOptions<K>): number;
 
   /**
-   * Stops the pool (SPEC S8): grants nothing more, rejects pending requests
+   * Stops the pool: grants nothing more, rejects pending requests
    * with {@link PoolStoppedError}, aborts {@link Pool.signal} and resolves
-   * {@link Pool.done}. Every group's target becomes 0; leases still out keep
-   * counting until released. Calling it again does nothing. Granting ends
+   * {@link Pool.done}. Targets stay as set; leases still out keep counting
+   * until released, and their signals abort. Calling it again does nothing.
+   * Granting ends
    * before any listener of {@link Pool.signal} runs, so a lease such a
    * listener releases goes to no waiter.
    */

@@ -1,7 +1,7 @@
 import { got } from './describe-value.js';
 
 /**
- * Throws unless `target` is a non-negative safe integer (SPEC S1): a
+ * Throws unless `target` is a non-negative safe integer: a
  * `TypeError` for a non-number, a `RangeError` for a number out of range.
  */
 export function assertTarget(target: unknown): asserts target is number {

@@ -14,7 +14,7 @@ const NODES_SHOWN = 50;
 /**
  * An intrusive doubly linked FIFO. Push, shift, remove and "move to back"
  * are O(1) and allocate nothing, which is what lets grants and aborts cost
- * the same with one waiter or a million (SPEC, Scale).
+ * the same with one waiter or a million.
  */
 export class LinkedList<T extends Linked<T>> {
   #head: T | undefined;

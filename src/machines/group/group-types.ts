@@ -14,7 +14,7 @@ export interface GroupContext extends GroupCounts {
   readonly key: unknown;
 }
 
-/** The pool changed the group's target (SPEC S1). */
+/** The pool changed the group's target. */
 export interface TargetSetEvent {
   readonly type: 'target.set';
   readonly target: number;

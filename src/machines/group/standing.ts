@@ -1,5 +1,6 @@
 /**
- * Where a group's active count stands against its target (SPEC S2, S1a):
+ * Where a group's active count stands against its target (a group grants
+ * only below its target, and one at target 0 drains its leases before it goes):
  * - `granting`: active < target, so it may hand out a lease;
  * - `saturated`: active == target (and target > 0);
  * - `draining`: active > target, after the target was lowered or set to 0;

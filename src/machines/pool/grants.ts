@@ -29,8 +29,8 @@ function grant(ctx: PoolContext, entry: GroupEntry, requestId: number, out: Gran
 /**
  * Lets `entry`'s group, now at `counts`, grant to the oldest waiters it can
  * serve, then puts it where it belongs in the rotation: at the back if it
- * just became able to grant or granted and still can (SPEC S4), out if it
- * cannot, where it was otherwise. Leaves no waiter the group could serve (S5).
+ * just became able to grant or granted and still can (round-robin), out if
+ * it cannot, where it was otherwise. Leaves no waiter the group could serve.
  */
 export function serveGroup(ctx: PoolContext, entry: GroupEntry, counts: GroupCounts, out: GrantEffects): void {
   let spare = spareOf(counts);
@@ -56,7 +56,8 @@ export function grantableEntry(ctx: PoolContext, want: LeaseWant): GroupEntry | 
 /**
  * Grants request `requestId` a lease now if a group it accepts can grant,
  * and returns whether it did. Any-key requests take the group whose turn it
- * is (SPEC S4). Since no older waiter could be served (S5), granting at once
+ * is. Since no older waiter could be served (no call leaves one beside a
+ * group that could serve it), granting at once
  * never jumps the queue.
  */
 export function grantNow(ctx: PoolContext, requestId: number, want: LeaseWant, out: GrantEffects): boolean {
@@ -70,9 +71,9 @@ export function grantNow(ctx: PoolContext, requestId: number, want: LeaseWant, o
 }
 
 /**
- * Sets the target of `key`'s group, creating or retiring the group (SPEC
- * S1, S1a). A target below the leases out revokes the group's newest
- * unrevoked leases until at most `target` are left unrevoked (S11).
+ * Sets the target of `key`'s group, creating it, or removing it at target 0
+ * once it has no lease out. A target below the leases out revokes the
+ * group's newest unrevoked leases until at most `target` are left unrevoked.
  */
 export function setTarget(
   ctx: PoolContext,
@@ -143,7 +144,7 @@ export function closeAll(ctx: PoolContext, out: GrantEffects): { dropped: number
 /**
  * Closes the next {@link CLOSE_BATCH} groups, in creation order, and
  * returns whether groups are left to close. A closed group keeps its target
- * as set (SPEC S8); one with no lease out has its actor stopped now, the
+ * as set (stop changes no target); one with no lease out has its actor stopped now, the
  * others once their last lease comes back (see {@link releaseAfterStop}).
  */
 export function closeGroups(ctx: PoolContext, out: GrantEffects): boolean {
@@ -194,7 +195,7 @@ function idleOnDemand(ctx: PoolContext, entry: GroupEntry, counts: GroupCounts):
   return entry.onDemand && counts.active === 0 && ctx.waiters.countFor(entry.key) === 0;
 }
 
-/** Drops a group whose actor retires on the event just sent to it, and stops that actor (SPEC S1). */
+/** Drops a group (retired by the event just sent to it, or idle and created on demand), and stops its actor. */
 function forget(ctx: PoolContext, entry: GroupEntry, out: GrantEffects): void {
   ctx.ready.remove(entry);
   ctx.groups.delete(entry);

@@ -79,7 +79,7 @@ const poolSetup = setup({
     isValidTarget: ({ event }) =>
       event.type === 'target.set' && Number.isSafeInteger(event.target) && event.target >= 0 && event.key !== undefined,
     /**
-     * A lease can be granted to the requesting event at once (SPEC S5: then
+     * A lease can be granted to the requesting event at once (then
      * no older waiter could take it). Checked as a guard so that a request
      * that must wait, or a try that gets nothing, skips `enqueueActions`.
      */
@@ -148,9 +148,9 @@ const poolSetup = setup({
  * The pool actor. It owns the groups (one child actor per key), the FIFO of
  * waiters, the rotation of groups that can grant and the leases out, and
  * decides every grant synchronously inside the event that makes it possible
- * (SPEC S5). It tells the caller of a grant by emitting `lease.granted`, and
+ * (so that no call leaves a waiter beside a group that could serve it). It tells the caller of a grant by emitting `lease.granted`, and
  * of revoked leases by emitting `leases.revoked` inside the `target.set`
- * event that lowers a target below the leases out (S11).
+ * event that lowers a target below the leases out.
  *
  * States: `running` grants; `stopping` has stopped granting but still takes
  * releases of the leases out (and closes groups in batches, see

@@ -6,7 +6,7 @@ import type { LeaseWant, WaiterQueue } from './waiter-queue.js';
 /**
  * The pool actor's context. Its parts are mutable structures owned by the
  * actor and changed only by its named actions: copying them per event would
- * make every grant cost O(keys) (SPEC, Scale). Each serialises to a short
+ * make every grant cost O(keys). Each serialises to a short
  * summary, so the inspector shows counts rather than `{}`.
  */
 export interface PoolContext {
@@ -14,7 +14,7 @@ export interface PoolContext {
   readonly groups: GroupTable;
   /** The pending waiters, FIFO. */
   readonly waiters: WaiterQueue;
-  /** The groups that can grant, in the order they take turns (SPEC S4). */
+  /** The groups that can grant, in the order they take turns (round-robin). */
   readonly ready: LinkedList<GroupEntry>;
   /** The leases that are out. */
   readonly leases: LeaseLedger;
@@ -32,14 +32,14 @@ export interface PoolInput {
   readonly defaultTarget?: number | undefined;
 }
 
-/** Set `key`'s target (SPEC S1). */
+/** Set `key`'s target. */
 export interface PoolTargetSetEvent {
   readonly type: 'target.set';
   readonly key: unknown;
   readonly target: number;
 }
 
-/** A waiting request for a lease: granted now or queued (SPEC S3). */
+/** A waiting request for a lease: granted now or queued, first come, first served. */
 export type PoolLeaseRequestEvent = { readonly type: 'lease.request'; readonly requestId: number } & LeaseWant;
 
 /** A request for a lease that is granted now or not at all. */
@@ -57,7 +57,7 @@ export interface PoolRequestCancelEvent {
   readonly requestId: number;
 }
 
-/** Stop the pool (SPEC S8). */
+/** Stop the pool. */
 export interface PoolStopEvent {
   readonly type: 'pool.stop';
 }

@@ -22,7 +22,7 @@ export class Waiter implements Linked<Waiter> {
 }
 
 /**
- * The waiters, FIFO (SPEC S3): one queue of any-key waiters and one queue
+ * The waiters, first come, first served: one queue of any-key waiters and one queue
  * per wanted key. Finding the oldest waiter a group can serve compares two
  * queue heads, so it costs the same however many waiters there are.
  */

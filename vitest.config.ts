@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'model-tests/**/*.test.ts'],
     exclude: ['test/leaks/**', 'node_modules/**'],
     testTimeout: 30_000,
+    globalSetup: ['test/skip-reasons.ts'],
   },
 });

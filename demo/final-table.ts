@@ -25,7 +25,7 @@ export function formatFinalTable(
         String(target).padStart(6),
         String(count).padStart(6),
         percent(total === 0 ? 0 : count / total).padStart(6),
-        percent(target / targetSum).padStart(6),
+        percent(targetSum === 0 ? 0 : target / targetSum).padStart(6),
       ].join('  '),
     );
   }
@@ -39,7 +39,14 @@ export function formatFinalTable(
 function ratioLine(targets: ReadonlyArray<readonly [string, number]>, granted: ReadonlyMap<string, number>): string {
   const names = targets.map(([key]) => key).join(':');
   const wanted = targets.map(([, target]) => target).join(':');
-  const reference = targets.reduce((min, entry) => (entry[1] < min[1] ? entry : min));
+  // Scaled to the smallest target above 0: a key with target 0 gets no lease to scale by.
+  const reference = targets
+    .filter(([, target]) => target > 0)
+    .reduce<readonly [string, number] | undefined>(
+      (min, entry) => (min === undefined || entry[1] < min[1] ? entry : min),
+      undefined,
+    );
+  if (!reference) return `measured ${names} = n/a (no target above 0), targets ${wanted}`;
   const [referenceKey, referenceTarget] = reference;
   const referenceCount = granted.get(referenceKey) ?? 0;
   if (referenceCount === 0) return `measured ${names} = n/a (${referenceKey} got no lease), targets ${wanted}`;

@@ -40,8 +40,29 @@ export function renderLiveFrame(stats: PoolStats, run: RunDescription, colors: C
       colors.dim(percent(k.targetShare).padStart(6)),
     ].join('  ');
   });
-  const footer = colors.dim(stats.stopped ? 'stopped' : `${stats.waiting} waiting · Ctrl-C stops`);
+  const footer = colors.dim(
+    stats.stopped
+      ? stats.leasesOut > 0
+        ? `stopping, waiting for ${stats.leasesOut} leases`
+        : 'stopped'
+      : `${stats.waiting} waiting · Ctrl-C stops`,
+  );
   return [header, columns, ...rows, footer].join('\n');
+}
+
+/**
+ * `stream` as log-update sees it: a terminal that reports 0 columns (some
+ * pseudo-terminals and CI consoles do) counts as 80 wide, where log-update
+ * would wrap every line to nothing.
+ */
+function withWidth(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  return new Proxy(stream, {
+    get(target, name) {
+      if (name === 'columns') return target.columns || 80;
+      const value: unknown = Reflect.get(target, name, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** A running view; `stop()` draws the last frame and leaves it on screen. */
@@ -59,7 +80,7 @@ export function startLiveView(
   stream: NodeJS.WriteStream = process.stdout,
   everyMs = 200,
 ): View {
-  const draw = createLogUpdate(stream);
+  const draw = createLogUpdate(withWidth(stream));
   const redraw = () => draw(renderLiveFrame(read(), run));
   redraw();
   const timer = setInterval(redraw, everyMs);

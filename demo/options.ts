@@ -93,7 +93,7 @@ function parseTargets(sets: readonly string[]): DemoOptions['targets'] {
     if (at <= 0) throw new DemoOptionError(`--set: expected KEY=TARGET, got "${set}"`);
     const key = set.slice(0, at);
     if (targets.has(key)) throw new DemoOptionError(`--set: key "${key}" is given twice`);
-    targets.set(key, parseCount(set.slice(at + 1), `--set ${key}`, 1));
+    targets.set(key, parseCount(set.slice(at + 1), `--set ${key}`, 0));
   }
   return [...targets];
 }

@@ -10,6 +10,11 @@ export function formatPlainLine(stats: PoolStats): string {
   return [seconds(stats.elapsedMs).padStart(6), keys.join(' · '), `${stats.waiting} waiting`].join('  ');
 }
 
+/** The line printed once the pool has stopped with leases out, which the demo then waits for. */
+export function formatStoppingLine(stats: PoolStats): string {
+  return `stopping, waiting for ${stats.leasesOut} leases`;
+}
+
 /**
  * Writes a plain line with what `read()` returns every `everyMs`
  * milliseconds, and a last one at `stop()`, so that even a short run

@@ -3,7 +3,7 @@ import { formatFinalTable } from './final-table.js';
 import { type InspectSession, startInspectSession } from './inspect-session.js';
 import { startLiveView, type View } from './live-view.js';
 import type { DemoOptions } from './options.js';
-import { startPlainLines } from './plain-lines.js';
+import { formatStoppingLine, startPlainLines } from './plain-lines.js';
 import { isLoopback } from './relay-address.js';
 import { readStats } from './stats.js';
 import { startWorkload } from './workload.js';
@@ -59,6 +59,9 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
       : startPlainLines(read, (line) => print(line));
 
   await pool.done;
+  // On a terminal the live view's footer says it; in plain lines, one line.
+  const atStop = read();
+  if (atStop.leasesOut > 0 && !(output.isTerminal && !options.plain)) print(formatStoppingLine(atStop));
   await workload.finished;
   await pool.drained();
   clearTimeout(timer);

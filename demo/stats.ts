@@ -21,12 +21,14 @@ export interface PoolStats {
   readonly elapsedMs: number;
   /** Whether the pool has stopped. */
   readonly stopped: boolean;
+  /** Leases out (after stop: the ones it waits for). */
+  readonly leasesOut: number;
 }
 
 /**
  * Reads the pool's counts for each key of `targets`, with the leases
  * `granted` so far. The target shares come from `targets` (what was asked
- * for), so they stay put after stop sets every target to 0.
+ * for).
  */
 export function readStats(
   pool: Pool<string>,
@@ -50,5 +52,6 @@ export function readStats(
       targetShare: targetSum === 0 ? 0 : asked / targetSum,
     };
   });
-  return { keys, waiting: pool.actor.getSnapshot().context.waiters.size, elapsedMs, stopped: pool.stopped };
+  const leasesOut = keys.reduce((sum, k) => sum + k.active, 0);
+  return { keys, waiting: pool.waiting(), elapsedMs, stopped: pool.stopped, leasesOut };
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Where the browser tests look for Chromium. */
+export const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * Whether the browser tests run: where Chromium is installed, or where CI

@@ -1,7 +1,9 @@
+import { Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import pc from 'picocolors';
 import { describe, expect, test } from 'vitest';
 import { formatFinalTable } from '../demo/final-table.js';
-import { renderLiveFrame } from '../demo/live-view.js';
+import { renderLiveFrame, startLiveView } from '../demo/live-view.js';
 import { formatPlainLine } from '../demo/plain-lines.js';
 import type { PoolStats } from '../demo/stats.js';
 
@@ -15,6 +17,7 @@ const running: PoolStats = {
   waiting: 9,
   elapsedMs: 1_234,
   stopped: false,
+  leasesOut: 2,
 };
 
 const run = { workers: 12, holdMs: 10, durationMs: 3_000 };
@@ -35,9 +38,34 @@ describe('the live view', () => {
     expect(renderLiveFrame(running, run, plain)).toMatch(/^9 waiting · Ctrl-C stops$/m);
   });
 
-  test('says so once the pool has stopped', () => {
+  test('says how many leases it waits for once the pool has stopped with leases out', () => {
     expect(
-      renderLiveFrame({ ...running, stopped: true }, run, plain)
+      renderLiveFrame({ ...running, stopped: true, leasesOut: 3 }, run, plain)
+        .split('\n')
+        .at(-1),
+    ).toBe('stopping, waiting for 3 leases');
+  });
+
+  test('draws on a terminal that reports 0 columns, as if it had 80', () => {
+    let written = '';
+    const stream = Object.assign(
+      new Writable({
+        write(chunk, _encoding, done) {
+          written += String(chunk);
+          done();
+        },
+      }),
+      { columns: 0, rows: 24, isTTY: true },
+    ) as unknown as NodeJS.WriteStream;
+    startLiveView(() => running, run, stream, 60_000).stop();
+    const text = stripVTControlCharacters(written);
+    expect(text).toMatch(/^spam +2 +2\/2 +200/m);
+    expect(text).toContain('9 waiting');
+  });
+
+  test('says so once the pool has stopped and no lease is out', () => {
+    expect(
+      renderLiveFrame({ ...running, stopped: true, leasesOut: 0 }, run, plain)
         .split('\n')
         .at(-1),
     ).toBe('stopped');
@@ -78,6 +106,29 @@ describe('the final table', () => {
       'spam       2     200   66.7%   66.7%',
       'eggs       1     100   33.3%   33.3%',
     ]);
+  });
+
+  test('with a target of 0, shows finite shares and scales the ratio to the smallest target above 0', () => {
+    const table = formatFinalTable(
+      [
+        ['a', 0],
+        ['b', 2],
+        ['c', 1],
+      ],
+      new Map([
+        ['b', 60],
+        ['c', 30],
+      ]),
+      12,
+    );
+    expect(table).not.toMatch(/NaN|Infinity/);
+    expect(table).toContain('measured a:b:c = 0.00:2.00:1.00, targets 0:2:1');
+  });
+
+  test('with every target 0, says the ratio cannot be measured', () => {
+    const table = formatFinalTable([['a', 0]], new Map(), 12);
+    expect(table).not.toMatch(/NaN|Infinity/);
+    expect(table).toContain('measured a = n/a (no target above 0), targets 0');
   });
 
   test('sets the measured ratio beside the ratio of the targets, scaled to the smallest target', () => {

@@ -1,9 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { platform } from 'node:os';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, test } from 'vitest';
+import { hasScript } from './terminal-support.js';
 
 /** A run of the demo in a child process, its output piped. */
 class DemoRun {
@@ -51,6 +51,22 @@ describe('the demo', () => {
     expect(run.stdout).toMatch(tableRow('eggs', 1));
     expect(run.stdout).toMatch(ratioLine);
     expect(run.stdout).not.toContain('\u001b[');
+    expect(run.stderr).toBe('');
+  });
+
+  test('with --hold longer than --duration, says how many leases it waits for at stop, then ends', async () => {
+    const run = new DemoRun(['--duration', '100ms', '--hold', '800ms', '--workers', '2']);
+    expect(await run.exited).toBe(0);
+    expect(run.stdout).toMatch(/^stopping, waiting for 2 leases$/m);
+    expect(run.stdout.indexOf('stopping, waiting')).toBeLessThan(run.stdout.search(tableHeader));
+    expect(run.stdout).toMatch(tableRow('spam', 2));
+  });
+
+  test('accepts --set KEY=0: that key gets no lease', async () => {
+    const run = new DemoRun(['--duration', '200ms', '--set', 'a=0', '--set', 'b=2', '--workers', '4']);
+    expect(await run.exited).toBe(0);
+    expect(run.stdout).toMatch(/^a +0 +0 +0\.0% +0\.0%$/m);
+    expect(run.stdout).toMatch(tableRow('b', 2));
     expect(run.stderr).toBe('');
   });
 
@@ -105,16 +121,6 @@ describe('the demo', () => {
     expect(run.stderr).toContain('"lots"');
     expect(run.stdout).toBe('');
   });
-
-  const hasScript =
-    platform() === 'linux' &&
-    (() => {
-      try {
-        return execFileSync('script', ['--version'], { encoding: 'utf8' }).includes('util-linux');
-      } catch {
-        return false;
-      }
-    })();
 
   test.skipIf(!hasScript)('on a terminal, draws the live view in place', async () => {
     // util-linux `script` gives the demo a pseudo-terminal.

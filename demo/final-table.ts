@@ -2,7 +2,7 @@ import { percent } from './format.js';
 
 /**
  * The table printed at the end: per key its target, the leases it was
- * granted, its share and the share its target asks for; then the measured
+ * granted, its share, the share its target asks for and its leases revoked; then the measured
  * ratio of leases beside the ratio of targets. Ratios are scaled so that
  * the key with the smallest target reads as its target (2.00:1.00 against
  * 2:1). A note says when there were fewer workers than the targets add up
@@ -12,11 +12,12 @@ export function formatFinalTable(
   targets: ReadonlyArray<readonly [string, number]>,
   granted: ReadonlyMap<string, number>,
   workers: number,
+  revoked: ReadonlyMap<string, number> = new Map(),
 ): string {
   const total = targets.reduce((sum, [key]) => sum + (granted.get(key) ?? 0), 0);
   const targetSum = targets.reduce((sum, [, target]) => sum + target, 0);
   const keyWidth = Math.max(3, ...targets.map(([key]) => key.length));
-  const lines = [`${'key'.padEnd(keyWidth)}  target  leases   share  wanted`];
+  const lines = [`${'key'.padEnd(keyWidth)}  target  leases   share  wanted  revoked`];
   for (const [key, target] of targets) {
     const count = granted.get(key) ?? 0;
     lines.push(
@@ -26,6 +27,7 @@ export function formatFinalTable(
         String(count).padStart(6),
         percent(total === 0 ? 0 : count / total).padStart(6),
         percent(targetSum === 0 ? 0 : target / targetSum).padStart(6),
+        String(revoked.get(key) ?? 0).padStart(7),
       ].join('  '),
     );
   }

@@ -17,7 +17,7 @@ type Colors = Pick<typeof pc, 'bold' | 'dim' | 'cyan' | 'green' | 'yellow'>;
 
 /**
  * One frame of the live view: a header, a row per key (target, active,
- * leases granted, a bar of its share of the leases beside the share its
+ * leases granted, leases revoked, a bar of its share of the leases beside the share its
  * target asks for) and the number of waiting requests.
  */
 export function renderLiveFrame(stats: PoolStats, run: RunDescription, colors: Colors = pc): string {
@@ -26,7 +26,7 @@ export function renderLiveFrame(stats: PoolStats, run: RunDescription, colors: C
     `xstate-workpool · ${run.workers} workers · hold ${run.holdMs}ms · ${seconds(stats.elapsedMs)} of ${seconds(run.durationMs)}`,
   );
   const columns = colors.dim(
-    `${'key'.padEnd(keyWidth)}  target  active  leases  ${'share'.padEnd(BAR_WIDTH + 8)}  wanted`,
+    `${'key'.padEnd(keyWidth)}  target  active  leases  revoked  ${'share'.padEnd(BAR_WIDTH + 8)}  wanted`,
   );
   const rows = stats.keys.map((k) => {
     const active = `${k.active}/${k.target}`.padStart(6);
@@ -35,6 +35,7 @@ export function renderLiveFrame(stats: PoolStats, run: RunDescription, colors: C
       String(k.target).padStart(6),
       k.active >= k.target && k.target > 0 ? colors.yellow(active) : colors.green(active),
       String(k.granted).padStart(6),
+      String(k.revoked).padStart(7),
       bar(k.share, BAR_WIDTH),
       percent(k.share).padStart(6),
       colors.dim(percent(k.targetShare).padStart(6)),

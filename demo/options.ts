@@ -20,6 +20,15 @@ export interface DemoOptions {
   readonly open: boolean;
   /** Print plain lines even on a terminal. */
   readonly plain: boolean;
+  /** Target changes while the demo runs, in the order given. */
+  readonly changes: readonly TargetChange[];
+}
+
+/** `--at 1.5s spam=1`: at `atMs` after the start, set `key`'s target to `target`. */
+export interface TargetChange {
+  readonly atMs: number;
+  readonly key: string;
+  readonly target: number;
 }
 
 /** The command line asked for the help text. */
@@ -48,6 +57,8 @@ Options:
   --inspect-port PORT   the relay's port, 0 for any free one (default: 8080)
   --inspect-host HOST   the address the relay listens on (default: 127.0.0.1, this machine only)
   --open                open the relay's page in the default browser (with --inspect)
+  --at TIME KEY=TARGET  at TIME after the start, set KEY's target (repeatable; 0 allowed): a lower
+                        target revokes the newest leases, whose workers stop early
   --plain               plain lines once a second, even on a terminal
   -h, --help            show this help
 
@@ -67,6 +78,7 @@ const defaults: DemoOptions = {
   inspectHost: '127.0.0.1',
   open: false,
   plain: false,
+  changes: [],
 };
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000 } as const;
@@ -86,16 +98,40 @@ function parseCount(text: string, option: string, min: number, max = Number.MAX_
   return value;
 }
 
+function splitSet(set: string, option: string): [string, string] {
+  const at = set.lastIndexOf('=');
+  if (at <= 0) throw new DemoOptionError(`${option}: expected KEY=TARGET, got "${set}"`);
+  return [set.slice(0, at), set.slice(at + 1)];
+}
+
 function parseTargets(sets: readonly string[]): DemoOptions['targets'] {
   const targets = new Map<string, number>();
   for (const set of sets) {
-    const at = set.lastIndexOf('=');
-    if (at <= 0) throw new DemoOptionError(`--set: expected KEY=TARGET, got "${set}"`);
-    const key = set.slice(0, at);
+    const [key, target] = splitSet(set, '--set');
     if (targets.has(key)) throw new DemoOptionError(`--set: key "${key}" is given twice`);
-    targets.set(key, parseCount(set.slice(at + 1), `--set ${key}`, 0));
+    targets.set(key, parseCount(target, `--set ${key}`, 0));
   }
   return [...targets];
+}
+
+/** Pairs each `--at TIME` with the `KEY=TARGET` that follows it; the key must be one of `targets`. */
+function parseChanges(tokens: ReturnType<typeof parseWith>['tokens'], targets: DemoOptions['targets']): TargetChange[] {
+  const changes: TargetChange[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token?.kind === 'positional') throw new DemoOptionError(`unexpected argument "${token.value}"`);
+    if (token?.kind !== 'option' || token.name !== 'at') continue;
+    const time = token.value ?? '';
+    const next = tokens[i + 1];
+    if (next?.kind !== 'positional') throw new DemoOptionError(`--at ${time}: expected KEY=TARGET after the time`);
+    i++;
+    const [key, target] = splitSet(next.value, `--at ${time}`);
+    if (!targets.some(([known]) => known === key)) {
+      throw new DemoOptionError(`--at ${time}: key "${key}" has no --set`);
+    }
+    changes.push({ atMs: parseDuration(time, '--at'), key, target: parseCount(target, `--at ${time} ${key}`, 0) });
+  }
+  return changes;
 }
 
 /**
@@ -112,11 +148,13 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions | HelpReq
   } catch (error) {
     throw new DemoOptionError(error instanceof Error ? error.message : String(error));
   }
-  const { values } = parsed;
+  const { values, tokens } = parsed;
   if (values.help) return { help: true };
   const inspectPort = values['inspect-port'];
+  const targets = values.set ? parseTargets(values.set) : defaults.targets;
   return {
-    targets: values.set ? parseTargets(values.set) : defaults.targets,
+    targets,
+    changes: parseChanges(tokens, targets),
     workers: values.workers === undefined ? defaults.workers : parseCount(values.workers, '--workers', 1),
     holdMs: values.hold === undefined ? defaults.holdMs : parseDuration(values.hold, '--hold'),
     durationMs: values.duration === undefined ? defaults.durationMs : parseDuration(values.duration, '--duration'),
@@ -133,8 +171,11 @@ function parseWith(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
     strict: true,
-    allowPositionals: false,
+    // Positionals only as the KEY=TARGET of an --at; parseChanges rejects any other.
+    allowPositionals: true,
+    tokens: true,
     options: {
+      at: { type: 'string', multiple: true },
       set: { type: 'string', multiple: true },
       workers: { type: 'string' },
       hold: { type: 'string' },

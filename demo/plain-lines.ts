@@ -5,7 +5,8 @@ import type { PoolStats } from './stats.js';
 /** One plain line: the time, each key's active/target, leases and share, and the waiting requests. */
 export function formatPlainLine(stats: PoolStats): string {
   const keys = stats.keys.map(
-    (k) => `${k.key} ${k.active}/${k.target} active, ${k.granted} leases (${percent(k.share)})`,
+    (k) =>
+      `${k.key} ${k.active}/${k.target} active, ${k.granted} leases (${percent(k.share)})${k.revoked > 0 ? `, ${k.revoked} revoked` : ''}`,
   );
   return [seconds(stats.elapsedMs).padStart(6), keys.join(' · '), `${stats.waiting} waiting`].join('  ');
 }

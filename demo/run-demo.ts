@@ -46,29 +46,44 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
   const timer = setTimeout(() => pool.stop(), options.durationMs);
 
   for (const [key, target] of options.targets) pool.set(key, target);
+  const changeTimers = options.changes.map(({ atMs, key, target }) =>
+    setTimeout(() => {
+      if (!pool.stopped) pool.set(key, target);
+    }, atMs),
+  );
   print(
     `Running ${describeTargets(options.targets)} with ${options.workers} workers, each holding a lease ${options.holdMs}ms, for ${options.durationMs}ms (Ctrl-C stops).`,
   );
   const started = performance.now();
   const workload = startWorkload(pool, options.workers, options.holdMs);
-  const read = () => readStats(pool, options.targets, workload.granted, performance.now() - started);
+  const read = () => readStats(pool, options.targets, workload.granted, performance.now() - started, workload.revoked);
   const run = { workers: options.workers, holdMs: options.holdMs, durationMs: options.durationMs };
   const view: View =
     output.isTerminal && !options.plain
       ? startLiveView(read, run, output.stream)
       : startPlainLines(read, (line) => print(line));
 
+  // The leases out at the moment of stop: pool.signal's listeners run once granting has ended and
+  // before the leases' signals ask their holders to wind down. On a terminal the live view's footer
+  // says it; in plain lines, one line.
+  const live = output.isTerminal && !options.plain;
+  pool.signal.addEventListener(
+    'abort',
+    () => {
+      const atStop = read();
+      if (atStop.leasesOut > 0 && !live) print(formatStoppingLine(atStop));
+    },
+    { once: true },
+  );
   await pool.done;
-  // On a terminal the live view's footer says it; in plain lines, one line.
-  const atStop = read();
-  if (atStop.leasesOut > 0 && !(output.isTerminal && !options.plain)) print(formatStoppingLine(atStop));
   await workload.finished;
   await pool.drained();
   clearTimeout(timer);
+  for (const changeTimer of changeTimers) clearTimeout(changeTimer);
   view.stop();
 
   print('');
-  print(formatFinalTable(options.targets, workload.granted, options.workers));
+  print(formatFinalTable(options.targets, workload.granted, options.workers, workload.revoked));
   await session?.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

@@ -6,6 +6,8 @@ export interface KeyStats {
   readonly target: number;
   readonly active: number;
   readonly granted: number;
+  /** Its leases revoked so far by a lowered target. */
+  readonly revoked: number;
   /** Its part of all leases granted, from 0 to 1 (0 before any grant). */
   readonly share: number;
   /** Its part of the sum of the targets, from 0 to 1: the share it should get. */
@@ -27,14 +29,16 @@ export interface PoolStats {
 
 /**
  * Reads the pool's counts for each key of `targets`, with the leases
- * `granted` so far. The target shares come from `targets` (what was asked
- * for).
+ * `granted` and `revoked` so far. The target shares come from `targets`
+ * (what was asked for at the start), so they stay put when `--at` changes
+ * a target.
  */
 export function readStats(
   pool: Pool<string>,
   targets: ReadonlyArray<readonly [string, number]>,
   granted: ReadonlyMap<string, number>,
   elapsedMs: number,
+  revoked: ReadonlyMap<string, number> = new Map(),
 ): PoolStats {
   let total = 0;
   for (const count of granted.values()) total += count;
@@ -48,6 +52,7 @@ export function readStats(
       target,
       active,
       granted: count,
+      revoked: revoked.get(key) ?? 0,
       share: total === 0 ? 0 : count / total,
       targetShare: targetSum === 0 ? 0 : asked / targetSum,
     };

@@ -16,7 +16,23 @@ describe('the demo options', () => {
       inspectHost: '127.0.0.1',
       open: false,
       plain: false,
+      changes: [],
     });
+  });
+
+  test('--at TIME KEY=TARGET changes a target while the demo runs, repeatable, 0 allowed', () => {
+    const options = parseDemoOptions(['--at', '1.5s', 'spam=1', '--at', '2s', 'eggs=0']);
+    expect('changes' in options && options.changes).toEqual([
+      { atMs: 1_500, key: 'spam', target: 1 },
+      { atMs: 2_000, key: 'eggs', target: 0 },
+    ]);
+  });
+
+  test('--at needs a KEY=TARGET of a key given with --set, and no stray argument is taken', () => {
+    expect(() => parseDemoOptions(['--at', '1s'])).toThrow(/--at 1s: expected KEY=TARGET/);
+    expect(() => parseDemoOptions(['--at', '1s', 'ham=1'])).toThrow(/key "ham" has no --set/);
+    expect(() => parseDemoOptions(['--at', '1s', 'spam=-1'])).toThrow(DemoOptionError);
+    expect(() => parseDemoOptions(['spam=1'])).toThrow(/unexpected argument "spam=1"/);
   });
 
   test('--set takes any keys and targets, in the order given', () => {

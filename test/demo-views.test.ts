@@ -11,8 +11,8 @@ const plain = pc.createColors(false);
 
 const running: PoolStats = {
   keys: [
-    { key: 'spam', target: 2, active: 2, granted: 200, share: 2 / 3, targetShare: 2 / 3 },
-    { key: 'eggs', target: 1, active: 0, granted: 100, share: 1 / 3, targetShare: 1 / 3 },
+    { key: 'spam', target: 2, active: 2, granted: 200, revoked: 7, share: 2 / 3, targetShare: 2 / 3 },
+    { key: 'eggs', target: 1, active: 0, granted: 100, revoked: 0, share: 1 / 3, targetShare: 1 / 3 },
   ],
   waiting: 9,
   elapsedMs: 1_234,
@@ -27,8 +27,8 @@ describe('the live view', () => {
     const lines = renderLiveFrame(running, run, plain).split('\n');
     const spam = lines.find((line) => line.startsWith('spam'));
     const eggs = lines.find((line) => line.startsWith('eggs'));
-    expect(spam?.split(/\s+/).slice(0, 4)).toEqual(['spam', '2', '2/2', '200']);
-    expect(eggs?.split(/\s+/).slice(0, 4)).toEqual(['eggs', '1', '0/1', '100']);
+    expect(spam?.split(/\s+/).slice(0, 5)).toEqual(['spam', '2', '2/2', '200', '7']);
+    expect(eggs?.split(/\s+/).slice(0, 5)).toEqual(['eggs', '1', '0/1', '100', '0']);
     expect(spam).toContain(`${'█'.repeat(16)}${'░'.repeat(8)}`);
     expect(eggs).toContain(`${'█'.repeat(8)}${'░'.repeat(16)}`);
     expect(spam).toMatch(/66\.7%\s+66\.7%$/);
@@ -81,7 +81,7 @@ describe('the live view', () => {
 describe('the plain lines', () => {
   test('give the time, each key and the waiting requests on one line', () => {
     expect(formatPlainLine(running)).toBe(
-      '  1.2s  spam 2/2 active, 200 leases (66.7%) · eggs 0/1 active, 100 leases (33.3%)  9 waiting',
+      '  1.2s  spam 2/2 active, 200 leases (66.7%), 7 revoked · eggs 0/1 active, 100 leases (33.3%)  9 waiting',
     );
   });
 });
@@ -102,9 +102,9 @@ describe('the final table', () => {
       12,
     );
     expect(table.split('\n').slice(0, 3)).toEqual([
-      'key   target  leases   share  wanted',
-      'spam       2     200   66.7%   66.7%',
-      'eggs       1     100   33.3%   33.3%',
+      'key   target  leases   share  wanted  revoked',
+      'spam       2     200   66.7%   66.7%        0',
+      'eggs       1     100   33.3%   33.3%        0',
     ]);
   });
 
@@ -129,6 +129,11 @@ describe('the final table', () => {
     const table = formatFinalTable([['a', 0]], new Map(), 12);
     expect(table).not.toMatch(/NaN|Infinity/);
     expect(table).toContain('measured a = n/a (no target above 0), targets 0');
+  });
+
+  test('lists the leases revoked per key', () => {
+    const table = formatFinalTable(targets, new Map([['spam', 200]]), 12, new Map([['spam', 4]]));
+    expect(table.split('\n')[1]).toMatch(/^spam .* 4$/);
   });
 
   test('sets the measured ratio beside the ratio of the targets, scaled to the smallest target', () => {

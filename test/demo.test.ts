@@ -35,9 +35,9 @@ class DemoRun {
 
 const plainLine =
   /^ +\d+\.\ds {2}spam \d+\/\d+ active, \d+ leases \(\d+\.\d%\) · eggs \d+\/\d+ active, \d+ leases \(\d+\.\d%\) {2}\d+ waiting$/m;
-const tableHeader = /^key {3}target {2}leases {3}share {2}wanted$/m;
-const tableRow = (key: string, target: number) =>
-  new RegExp(`^${key} +${target} +\\d+ +\\d+\\.\\d% +\\d+\\.\\d%$`, 'm');
+const tableHeader = /^key {3}target {2}leases {3}share {2}wanted {2}revoked$/m;
+const tableRow = (key: string, target: number, revoked = '\\d+') =>
+  new RegExp(`^${key} +${target} +\\d+ +\\d+\\.\\d% +\\d+\\.\\d% +${revoked}$`, 'm');
 const ratioLine = /^measured spam:eggs = \d+\.\d\d:1\.00, targets 2:1$/m;
 
 describe('the demo', () => {
@@ -65,7 +65,7 @@ describe('the demo', () => {
   test('accepts --set KEY=0: that key gets no lease', async () => {
     const run = new DemoRun(['--duration', '200ms', '--set', 'a=0', '--set', 'b=2', '--workers', '4']);
     expect(await run.exited).toBe(0);
-    expect(run.stdout).toMatch(/^a +0 +0 +0\.0% +0\.0%$/m);
+    expect(run.stdout).toMatch(/^a +0 +0 +0\.0% +0\.0% +0$/m);
     expect(run.stdout).toMatch(tableRow('b', 2));
     expect(run.stderr).toBe('');
   });
@@ -76,6 +76,13 @@ describe('the demo', () => {
     expect(run.stdout).toMatch(tableRow('a', 1));
     expect(run.stdout).toMatch(tableRow('b', 3));
     expect(run.stdout).toMatch(/^measured a:b = 1\.00:\d+\.\d\d, targets 1:3$/m);
+  });
+
+  test('--at lowers a target while it runs: the workers of the revoked leases stop, and the table counts them', async () => {
+    const run = new DemoRun(['--duration', '600ms', '--hold', '10s', '--at', '200ms', 'spam=0']);
+    expect(await run.exited).toBe(0);
+    expect(run.stdout).toMatch(tableRow('spam', 2, '2'));
+    expect(run.stdout).toMatch(tableRow('eggs', 1, '0'));
   });
 
   test('on SIGINT, stops the pool, waits for the leases out, prints the table and exits 0', async () => {
@@ -139,7 +146,7 @@ describe('the demo', () => {
     expect(output).toContain('\u001b[2K');
     const text = stripVTControlCharacters(output).replaceAll('\r', '');
     expect(text).toContain('xstate-workpool · 12 workers · hold 10ms');
-    expect(text).toMatch(/^spam +\d+ +\d+\/\d+ +\d+ +[█░]{24} +\d+\.\d% +66\.7%$/m);
+    expect(text).toMatch(/^spam +\d+ +\d+\/\d+ +\d+ +\d+ +[█░]{24} +\d+\.\d% +66\.7%$/m);
     expect(text).toMatch(/^\d+ waiting · Ctrl-C stops$/m);
     expect(text).toMatch(/^stopped$/m);
     expect(text).toMatch(ratioLine);

@@ -118,8 +118,8 @@ describe('user code run inside a call may call back into the pool', () => {
       inspect: (event) => {
         if (armed && processes(event, 'target.set')) {
           armed = false;
-          void pool.acquire({ key: 'a' });
-          void pool.acquire({ key: 'a' });
+          void pool.acquire({ key: 'a' }).catch(() => {});
+          void pool.acquire({ key: 'a' }).catch(() => {});
           counted = [pool.get('a').active, pool.actor.getSnapshot().context.waiters.size];
         }
       },

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 
@@ -41,6 +41,17 @@ describe('README', () => {
     join(work, 'tsconfig.json'),
     JSON.stringify({ extends: '../tsconfig.json', include: ['*.ts', '../src'] }),
   );
+
+  test('neither the README nor a doc comment in src/ cites spec rule numbers (users have no spec)', () => {
+    const files = [
+      'README.md',
+      ...readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join('src', f)),
+    ];
+    const citing = files.filter((f) => /\bSPEC\b|\bS\d{1,2}a?\b/.test(readFileSync(join(root, f), 'utf8')));
+    expect(citing).toEqual([]);
+  });
 
   test('has TypeScript examples', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(4);

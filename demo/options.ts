@@ -20,6 +20,12 @@ export interface DemoOptions {
   readonly open: boolean;
   /** Print plain lines even on a terminal. */
   readonly plain: boolean;
+  /** Whether to serve Prometheus metrics of the pool while the demo runs. */
+  readonly metrics: boolean;
+  /** The metrics port (0: any free one). */
+  readonly metricsPort: number;
+  /** The address the metrics endpoint listens on. */
+  readonly metricsHost: string;
 }
 
 /** The command line asked for the help text. */
@@ -49,6 +55,9 @@ Options:
   --inspect-host HOST   the address the relay listens on (default: 127.0.0.1, this machine only)
   --open                open the relay's page in the default browser (with --inspect)
   --plain               plain lines once a second, even on a terminal
+  --metrics [PORT]      serve Prometheus metrics of the pool at /metrics while it runs
+                        (PORT 0 for any free one; default: 9464)
+  --metrics-host HOST   the address the metrics endpoint listens on (default: 127.0.0.1, this machine only)
   -h, --help            show this help
 
 DURATION is a number with a unit: 10ms, 1.5s, 2m.
@@ -67,7 +76,22 @@ const defaults: DemoOptions = {
   inspectHost: '127.0.0.1',
   open: false,
   plain: false,
+  metrics: false,
+  metricsPort: 9464,
+  metricsHost: '127.0.0.1',
 };
+
+/**
+ * Takes `--metrics PORT` apart from the rest: `--metrics` may be followed by
+ * a port, which parseArgs cannot express. Returns the other arguments and
+ * the port text, if one was given.
+ */
+function takeMetricsPort(argv: readonly string[]): { rest: string[]; port: string | undefined } {
+  const at = argv.indexOf('--metrics');
+  const next = argv[at + 1];
+  if (at < 0 || next === undefined || !/^\d+$/.test(next)) return { rest: [...argv], port: undefined };
+  return { rest: [...argv.slice(0, at + 1), ...argv.slice(at + 2)], port: next };
+}
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000 } as const;
 
@@ -107,8 +131,9 @@ function parseTargets(sets: readonly string[]): DemoOptions['targets'] {
  */
 export function parseDemoOptions(argv: readonly string[]): DemoOptions | HelpRequest {
   let parsed: ReturnType<typeof parseWith>;
+  const { rest, port: metricsPort } = takeMetricsPort(argv);
   try {
-    parsed = parseWith(argv);
+    parsed = parseWith(rest);
   } catch (error) {
     throw new DemoOptionError(error instanceof Error ? error.message : String(error));
   }
@@ -126,6 +151,9 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions | HelpReq
     inspectHost: values['inspect-host'] ?? defaults.inspectHost,
     open: values.open ?? defaults.open,
     plain: values.plain ?? defaults.plain,
+    metrics: values.metrics ?? defaults.metrics,
+    metricsPort: metricsPort === undefined ? defaults.metricsPort : parseCount(metricsPort, '--metrics', 0, 65_535),
+    metricsHost: values['metrics-host'] ?? defaults.metricsHost,
   };
 }
 
@@ -144,6 +172,8 @@ function parseWith(argv: readonly string[]) {
       'inspect-host': { type: 'string' },
       open: { type: 'boolean' },
       plain: { type: 'boolean' },
+      metrics: { type: 'boolean' },
+      'metrics-host': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

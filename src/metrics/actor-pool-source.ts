@@ -7,7 +7,7 @@ import type { LeaseEvents, MeterSource } from './meter-source.js';
  * nothing else: counts from the pool actor's context and its group actors'
  * snapshots; request arrivals, withdrawals and releases from the events the
  * actor receives (an inspection observer on its actor system); grants and
- * stops from the events it emits. An uninstrumented pool runs no code of this.
+ * revocations and stops from the events it emits. An uninstrumented pool runs no code of this.
  */
 export function actorPoolSource(pool: Pool<unknown>): MeterSource {
   const actor = pool.actor;
@@ -44,10 +44,14 @@ export function actorPoolSource(pool: Pool<unknown>): MeterSource {
         }
       });
       const granted = actor.on('lease.granted', (event) => listener.granted(event.requestId, event.leaseId, event.key));
+      const revoked = actor.on('leases.revoked', (event) => {
+        for (const leaseId of event.leaseIds) listener.revoked(leaseId, event.key);
+      });
       const stopped = actor.on('pool.stopped', (event) => listener.stopped(event.dropped));
       return () => {
         inspection.unsubscribe();
         granted.unsubscribe();
+        revoked.unsubscribe();
         stopped.unsubscribe();
       };
     },

@@ -74,6 +74,7 @@ test('a Prometheus scrape over HTTP shows every instrument of a scripted workloa
   await flush();
   expect([waiter.state, anyKey.state]).toEqual(['fulfilled', 'fulfilled']);
   const stuck = track(pool.acquire({ key: 'spam' }));
+  pool.set('eggs', 0);
 
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
   expect(response.status).toBe(200);
@@ -93,6 +94,8 @@ test('a Prometheus scrape over HTTP shows every instrument of a scripted workloa
   expect(text).toContain('# TYPE workpool_lease_grants_total counter');
   expect(sample('workpool_lease_grants_total', spam)).toBe(3);
   expect(sample('workpool_lease_grants_total', eggs)).toBe(1);
+  expect(sample('workpool_lease_target', eggs)).toBe(0);
+  expect(sample('workpool_lease_revocations_total', eggs)).toBe(1);
   expect(text).toContain('# TYPE workpool_lease_wait_time histogram');
   expect(sample('workpool_lease_wait_time_count', spam)).toBe(1);
   expect(sample('workpool_lease_wait_time_sum', spam)).toBe(0.05);

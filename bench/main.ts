@@ -3,7 +3,8 @@
  * peers in one process and prints the tables, then profiles the pool's
  * three hot paths in child processes (see `profile/run.ts`); `-- --write`
  * also rewrites `bench/RESULTS.md`; `-- --quick` runs a short smoke version
- * (fewer rounds, fewer keys, no profiles), whose figures are not for the record.
+ * (fewer rounds, fewer keys, no profiles), whose figures are not for the record;
+ * `-- --metrics-only` runs only the cost of `instrumentPool` (scenario 7).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { currentEnvironment } from './harness/environment.js';
@@ -15,6 +16,7 @@ import { countEvents } from './scenarios/event-count.js';
 import { handoffManyKeys, handoffOneKey } from './scenarios/handoff.js';
 import { heapFigures } from './scenarios/heap.js';
 import { grantLatency } from './scenarios/latency.js';
+import { metricsCost } from './scenarios/metrics-cost.js';
 import { setKeys } from './scenarios/set-keys.js';
 import { tryAcquireCycle } from './scenarios/try-acquire.js';
 import { loadPoolModule } from './subjects/pool-module.js';
@@ -22,10 +24,12 @@ import { targetsSection } from './targets.js';
 
 const args = new Set(process.argv.slice(2));
 for (const arg of args) {
-  if (!['--write', '--quick'].includes(arg))
-    throw new TypeError(`Unknown option \`${arg}\`; expected \`--write\` or \`--quick\``);
+  if (!['--write', '--quick', '--metrics-only'].includes(arg))
+    throw new TypeError(`Unknown option \`${arg}\`; expected \`--write\`, \`--quick\` or \`--metrics-only\``);
 }
 const quick = args.has('--quick');
+const metricsOnly = args.has('--metrics-only');
+if (metricsOnly && args.has('--write')) throw new TypeError('`--metrics-only` runs one scenario: drop `--write`');
 if (quick && args.has('--write')) throw new TypeError('`--quick` figures are not for the record: drop `--write`');
 
 const started = performance.now();
@@ -43,7 +47,10 @@ console.log(`measuring ${source}${canMeasureHeap() ? '' : ' (no --expose-gc: hea
 
 const sections: Section[] = [];
 const figures: Figures = {};
-for (const scenario of [handoffOneKey, handoffManyKeys, tryAcquireCycle, setKeys, heapFigures, grantLatency]) {
+const scenarios = metricsOnly
+  ? [metricsCost]
+  : [handoffOneKey, handoffManyKeys, tryAcquireCycle, setKeys, heapFigures, grantLatency, metricsCost];
+for (const scenario of scenarios) {
   const scenarioStarted = performance.now();
   const output = await scenario(settings);
   for (const section of output.sections) console.log(sectionToText(section));
@@ -51,6 +58,7 @@ for (const scenario of [handoffOneKey, handoffManyKeys, tryAcquireCycle, setKeys
   sections.push(...output.sections);
   Object.assign(figures, output.figures);
 }
+if (metricsOnly) process.exit(0);
 const events = await countEvents(settings);
 const profiles = quick ? [] : profileSections();
 for (const section of profiles) console.log(sectionToText(section));

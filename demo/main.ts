@@ -1,5 +1,6 @@
 // The demo: `npm start -- --help` lists its options.
 import { InspectRelayError } from './inspect-relay.js';
+import { MetricsServerError } from './metrics-server.js';
 import { DemoOptionError, parseDemoOptions, usage } from './options.js';
 import { runDemo } from './run-demo.js';
 
@@ -16,6 +17,9 @@ try {
     process.exitCode = 2;
   } else if (error instanceof InspectRelayError) {
     console.error(`${error.message}\nTry another --inspect-port.`);
+    process.exitCode = 1;
+  } else if (error instanceof MetricsServerError) {
+    console.error(`${error.message}\nTry another port: --metrics PORT.`);
     process.exitCode = 1;
   } else {
     throw error;

@@ -22,6 +22,12 @@ export interface DemoOptions {
   readonly plain: boolean;
   /** Target changes while the demo runs, in the order given. */
   readonly changes: readonly TargetChange[];
+  /** Whether to serve Prometheus metrics of the pool while the demo runs. */
+  readonly metrics: boolean;
+  /** The metrics port (0: any free one). */
+  readonly metricsPort: number;
+  /** The address the metrics endpoint listens on. */
+  readonly metricsHost: string;
 }
 
 /** `--at 1.5s spam=1`: at `atMs` after the start, set `key`'s target to `target`. */
@@ -60,6 +66,9 @@ Options:
   --at TIME KEY=TARGET  at TIME after the start, set KEY's target (repeatable; 0 allowed): a lower
                         target revokes the newest leases, whose workers stop early
   --plain               plain lines once a second, even on a terminal
+  --metrics [PORT]      serve Prometheus metrics of the pool at /metrics while it runs
+                        (PORT 0 for any free one; default: 9464)
+  --metrics-host HOST   the address the metrics endpoint listens on (default: 127.0.0.1, this machine only)
   -h, --help            show this help
 
 DURATION is a number with a unit: 10ms, 1.5s, 2m.
@@ -79,7 +88,22 @@ const defaults: DemoOptions = {
   open: false,
   plain: false,
   changes: [],
+  metrics: false,
+  metricsPort: 9464,
+  metricsHost: '127.0.0.1',
 };
+
+/**
+ * Takes `--metrics PORT` apart from the rest: `--metrics` may be followed by
+ * a port, which parseArgs cannot express. Returns the other arguments and
+ * the port text, if one was given.
+ */
+function takeMetricsPort(argv: readonly string[]): { rest: string[]; port: string | undefined } {
+  const at = argv.indexOf('--metrics');
+  const next = argv[at + 1];
+  if (at < 0 || next === undefined || !/^\d+$/.test(next)) return { rest: [...argv], port: undefined };
+  return { rest: [...argv.slice(0, at + 1), ...argv.slice(at + 2)], port: next };
+}
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000 } as const;
 
@@ -143,8 +167,9 @@ function parseChanges(tokens: ReturnType<typeof parseWith>['tokens'], targets: D
  */
 export function parseDemoOptions(argv: readonly string[]): DemoOptions | HelpRequest {
   let parsed: ReturnType<typeof parseWith>;
+  const { rest, port: metricsPort } = takeMetricsPort(argv);
   try {
-    parsed = parseWith(argv);
+    parsed = parseWith(rest);
   } catch (error) {
     throw new DemoOptionError(error instanceof Error ? error.message : String(error));
   }
@@ -164,6 +189,9 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions | HelpReq
     inspectHost: values['inspect-host'] ?? defaults.inspectHost,
     open: values.open ?? defaults.open,
     plain: values.plain ?? defaults.plain,
+    metrics: values.metrics ?? defaults.metrics,
+    metricsPort: metricsPort === undefined ? defaults.metricsPort : parseCount(metricsPort, '--metrics', 0, 65_535),
+    metricsHost: values['metrics-host'] ?? defaults.metricsHost,
   };
 }
 
@@ -185,6 +213,8 @@ function parseWith(argv: readonly string[]) {
       'inspect-host': { type: 'string' },
       open: { type: 'boolean' },
       plain: { type: 'boolean' },
+      metrics: { type: 'boolean' },
+      'metrics-host': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

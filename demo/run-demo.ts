@@ -1,7 +1,9 @@
 import { createPool } from '../src/index.js';
+import { instrumentPool } from '../src/metrics/index.js';
 import { formatFinalTable } from './final-table.js';
 import { type InspectSession, startInspectSession } from './inspect-session.js';
 import { startLiveView, type View } from './live-view.js';
+import { type MetricsServer, startMetricsServer } from './metrics-server.js';
 import type { DemoOptions } from './options.js';
 import { formatStoppingLine, startPlainLines } from './plain-lines.js';
 import { isLoopback } from './relay-address.js';
@@ -37,6 +39,20 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
   }
 
   const pool = createPool<string>(session ? { inspect: session.inspect } : {});
+  let metrics: MetricsServer | undefined;
+  if (options.metrics) {
+    try {
+      metrics = await startMetricsServer({ port: options.metricsPort, host: options.metricsHost });
+    } catch (error) {
+      await session?.close();
+      throw error;
+    }
+    instrumentPool(pool, { meter: metrics.meter, keyAttribute: (key) => key, poolName: 'demo' });
+    print(`Serving Prometheus metrics at ${metrics.url}`);
+    if (!isLoopback(options.metricsHost)) {
+      print(`Warning: anyone who can reach ${options.metricsHost} reads this pool's keys and counts.`);
+    }
+  }
   // Stays on until the end, for each signal: `npm start` forwards Ctrl-C on
   // top of the terminal's own, and log-update's cursor restorer re-raises a
   // signal when it finds no other listener for it.
@@ -85,6 +101,7 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
   print('');
   print(formatFinalTable(options.targets, workload.granted, options.workers, workload.revoked));
   await session?.close();
+  await metrics?.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 }

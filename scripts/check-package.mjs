@@ -51,6 +51,15 @@ const exportedValues = [
   'zeroLease',
 ];
 
+/** The runtime exports of the `xstate-workpool/metrics` subpath. */
+const metricsExportedValues = [
+  'attributeNames',
+  'durationBuckets',
+  'instrumentPool',
+  'instrumentSource',
+  'metricNames',
+];
+
 function step(title, fn) {
   process.stdout.write(`check-package: ${title}\n`);
   fn();
@@ -107,6 +116,23 @@ console.log(counts.get('spam') > counts.get('eggs'));
 
 const listExports = `const names = Object.keys(await import('xstate-workpool')).sort();
 console.log(names.join(','));
+`;
+
+const listMetricsExports = `const names = Object.keys(await import('xstate-workpool/metrics')).sort();
+console.log(names.join(','));
+`;
+
+const metricsWithTheApi = `import { metrics } from '@opentelemetry/api';
+import { createPool } from 'xstate-workpool';
+import { instrumentPool } from 'xstate-workpool/metrics';
+
+const pool = createPool();
+const handle = instrumentPool(pool, { meter: metrics.getMeter('consumer'), keyAttribute: (key) => String(key) });
+pool.set('spam', 1);
+pool.tryAcquire()?.release();
+handle.remove();
+pool.stop();
+console.log(pool.get('spam').target === 1);
 `;
 
 const requireFromCommonJs = `const { createPool, PoolStoppedError } = require('xstate-workpool');
@@ -168,6 +194,25 @@ try {
   step('import it by name from ESM: the export list', () => {
     writeFileSync(join(consumer, 'exports.mjs'), listExports);
     expectEqual('runtime exports', run('node', ['exports.mjs'], consumer).trim(), exportedValues.join(','));
+  });
+
+  step('import the metrics subpath without OpenTelemetry installed: the export list', () => {
+    writeFileSync(join(consumer, 'metrics-exports.mjs'), listMetricsExports);
+    expectEqual(
+      'metrics exports',
+      run('node', ['metrics-exports.mjs'], consumer).trim(),
+      metricsExportedValues.join(','),
+    );
+  });
+
+  step('instrument a pool with the OpenTelemetry API installed (its no-op meter)', () => {
+    run(
+      'npm',
+      ['install', '@opentelemetry/api@1.9', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+      consumer,
+    );
+    writeFileSync(join(consumer, 'metrics.mjs'), metricsWithTheApi);
+    expectEqual('the metrics example prints', run('node', ['metrics.mjs'], consumer), 'true\n');
   });
 
   step('run the Go doc example', () => {

@@ -46,7 +46,8 @@ describe('a consumer compiled with the README’s tsconfig', () => {
     writeFileSync(join(work, 'package.json'), JSON.stringify({ type: 'module', private: true }));
     writeFileSync(join(work, 'tsconfig.json'), readmeTsconfig());
     writeFileSync(join(work, 'src', 'main.ts'), consumer);
-  });
+    // Building the package with tsc takes seconds, more on a loaded machine.
+  }, 120_000);
 
   test.each([
     ['TypeScript 5.x (tsc)', 'tsc'],

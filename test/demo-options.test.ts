@@ -17,6 +17,9 @@ describe('the demo options', () => {
       open: false,
       plain: false,
       changes: [],
+      metrics: false,
+      metricsPort: 9464,
+      metricsHost: '127.0.0.1',
     });
   });
 
@@ -33,6 +36,26 @@ describe('the demo options', () => {
     expect(() => parseDemoOptions(['--at', '1s', 'ham=1'])).toThrow(/key "ham" has no --set/);
     expect(() => parseDemoOptions(['--at', '1s', 'spam=-1'])).toThrow(DemoOptionError);
     expect(() => parseDemoOptions(['spam=1'])).toThrow(/unexpected argument "spam=1"/);
+  });
+
+  test('--metrics serves on 9464 unless a port follows it; --metrics-host sets the address', () => {
+    expect(parseDemoOptions(['--metrics'])).toMatchObject({ metrics: true, metricsPort: 9464 });
+    expect(parseDemoOptions(['--metrics', '0', '--plain'])).toMatchObject({
+      metrics: true,
+      metricsPort: 0,
+      plain: true,
+    });
+    expect(parseDemoOptions(['--metrics', '--plain'])).toMatchObject({ metrics: true, metricsPort: 9464, plain: true });
+    expect(parseDemoOptions(['--metrics', '9100', '--metrics-host', '::1'])).toMatchObject({
+      metricsPort: 9100,
+      metricsHost: '::1',
+    });
+  });
+
+  test('a --metrics port out of range is refused, naming it', () => {
+    expect(() => parseDemoOptions(['--metrics', '70000'])).toThrow(
+      new DemoOptionError('--metrics: expected a whole number from 0 to 65535, got "70000"'),
+    );
   });
 
   test('--set takes any keys and targets, in the order given', () => {

@@ -101,6 +101,23 @@ describe('the demo', () => {
     expect(run.stdout).toMatch(ratioLine);
   });
 
+  test("with --metrics 0, serves the pool's Prometheus metrics on loopback while it runs", async () => {
+    const run = new DemoRun(['--metrics', '0', '--duration', '10m']);
+    await run.printed(/^Serving Prometheus metrics at http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+    const url = /^Serving Prometheus metrics at (\S+)$/m.exec(run.stdout)?.[1] ?? '';
+    await run.printed(/^ +\d+\.\ds {2}spam/m);
+    const text = await (await fetch(url)).text();
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    expect(text).toMatch(
+      /^workpool_lease_target\{workpool_pool_name="demo",workpool_key="spam",otel_scope_name="xstate-workpool-demo"\} 2$/m,
+    );
+    expect(text).toMatch(
+      /^workpool_lease_grants_total\{workpool_pool_name="demo",workpool_key="eggs",[^}]*\} [1-9]\d*$/m,
+    );
+    expect(text).toContain('# TYPE workpool_lease_wait_time histogram');
+  });
+
   test('a taken --inspect-port exits 1, naming the address', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -25,7 +25,12 @@ function readmeBlocks(): string[] {
 
 function asModule(block: string): string {
   const body = /^import /m.test(block) ? block : `${prelude}\n${block}`;
-  return `${body.replaceAll("'xstate-workpool'", "'../src/index.js'")}\nexport {};\n`;
+  const module = body
+    .replaceAll("'xstate-workpool'", "'../src/index.js'")
+    .replaceAll("'xstate-workpool/metrics'", "'../src/metrics/index.js'")
+    // The metrics example serves on Prometheus' usual port; the test takes any free one.
+    .replaceAll('port: 9464', 'port: 0');
+  return `${module}\nexport {};\n`;
 }
 
 describe('README', () => {
@@ -61,7 +66,8 @@ describe('README', () => {
     execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(work, 'tsconfig.json'), '--noEmit'], {
       stdio: 'pipe',
     });
-  });
+    // One tsc run over every example and the sources: over a minute when the shared machine is loaded.
+  }, 120_000);
 
   test.each(
     files.map((file, i) => [i + 1, file] as const).filter(([i]) => !blocks[i - 1]?.includes('createBrowserInspector')),

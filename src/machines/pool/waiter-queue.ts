@@ -42,6 +42,19 @@ export class WaiterQueue {
     return this.#byKey.get(key)?.size ?? 0;
   }
 
+  /** How many pending waiters accept a lease of any group. */
+  get anyKeySize(): number {
+    return this.#anyKey.size;
+  }
+
+  /**
+   * Calls `visit` once per key that waiters ask for, with how many do; for
+   * readers such as metrics, never for grant decisions.
+   */
+  forEachKeyed(visit: (key: unknown, count: number) => void): void {
+    for (const [key, queue] of this.#byKey) visit(key, queue.size);
+  }
+
   /** Queues request `requestId` behind every waiter already pending. */
   add(requestId: number, want: LeaseWant): void {
     const waiter = new Waiter(requestId, this.#nextSeq++, want);

@@ -1,0 +1,119 @@
+import type { Meter } from '@opentelemetry/api';
+import { got } from '../api/describe-value.js';
+import type { Pool } from '../api/pool.js';
+import { assertFunction, assertOptions } from '../api/validate.js';
+import { actorPoolSource } from './actor-pool-source.js';
+import { observeCounts } from './count-observer.js';
+import { KeyAttributes } from './key-attributes.js';
+import { LeaseRecorder } from './lease-recorder.js';
+import type { MeterSource } from './meter-source.js';
+import { durationBuckets, metricNames } from './names.js';
+import type { InstrumentPoolOptions, PoolInstrumentation } from './options.js';
+
+const defaultNow = () => performance.now();
+
+function readOptions(options: unknown): InstrumentPoolOptions {
+  assertOptions(options, 'instrumentPool', ['meter', 'keyAttribute', 'poolName', 'now']);
+  const meter = options?.meter as Partial<Meter> | undefined;
+  if (typeof meter !== 'object' || meter === null || typeof meter.createObservableGauge !== 'function') {
+    throw new TypeError(`Expected \`meter\` to be an OpenTelemetry Meter, ${got(meter)}`);
+  }
+  if (options?.keyAttribute !== undefined) assertFunction(options.keyAttribute, 'keyAttribute');
+  if (options?.now !== undefined) assertFunction(options.now, 'now');
+  if (options?.poolName !== undefined && typeof options.poolName !== 'string') {
+    throw new TypeError(`Expected \`poolName\` to be a string, ${got(options.poolName)}`);
+  }
+  return options as unknown as InstrumentPoolOptions;
+}
+
+/**
+ * Publishes what `source` does on `options.meter` (see {@link instrumentPool});
+ * for pools other than the in-process one, through a {@link MeterSource}.
+ *
+ * @throws {TypeError} for bad options; nothing is registered then.
+ */
+export function instrumentSource(source: MeterSource, options: InstrumentPoolOptions): PoolInstrumentation {
+  const { meter, keyAttribute, poolName, now = defaultNow } = readOptions(options);
+  const keys = new KeyAttributes(keyAttribute, poolName);
+  const gauges = {
+    leaseCount: meter.createObservableGauge(metricNames.leaseCount, {
+      description: 'The number of leases currently out: granted and not yet released.',
+      unit: '{lease}',
+    }),
+    leaseTarget: meter.createObservableGauge(metricNames.leaseTarget, {
+      description: 'The target number of leases: how many may be out at once.',
+      unit: '{lease}',
+    }),
+    pendingRequests: meter.createObservableGauge(metricNames.pendingRequests, {
+      description: 'The number of acquire requests waiting for a lease.',
+      unit: '{request}',
+    }),
+  };
+  const advice = { explicitBucketBoundaries: [...durationBuckets] };
+  const recorder = new LeaseRecorder(
+    {
+      waitTime: meter.createHistogram(metricNames.waitTime, {
+        description: 'The time from an acquire request to its grant.',
+        unit: 's',
+        advice,
+      }),
+      useTime: meter.createHistogram(metricNames.useTime, {
+        description: 'The time between the grant of a lease and its release.',
+        unit: 's',
+        advice,
+      }),
+      grants: meter.createCounter(metricNames.grants, {
+        description: 'The number of leases granted.',
+        unit: '{lease}',
+      }),
+      revocations: meter.createCounter(metricNames.revocations, {
+        description: 'The number of leases revoked because their target was lowered.',
+        unit: '{lease}',
+      }),
+      losses: source.losesLeases
+        ? meter.createCounter(metricNames.losses, {
+            description: 'The number of leases lost: their claim expired before release.',
+            unit: '{lease}',
+          })
+        : undefined,
+    },
+    keys,
+    now,
+  );
+  const observables = [gauges.leaseCount, gauges.leaseTarget, gauges.pendingRequests];
+  const callback = observeCounts(source, keys, gauges);
+  meter.addBatchObservableCallback(callback, observables);
+  const unwatch = source.watch(recorder);
+
+  let removed = false;
+  const remove = () => {
+    if (removed) return;
+    removed = true;
+    meter.removeBatchObservableCallback(callback, observables);
+    unwatch();
+  };
+  return { remove, [Symbol.dispose]: remove };
+}
+
+/**
+ * Publishes a pool's leases, targets, waiters, wait and use times, grants
+ * and revocations as OpenTelemetry metrics on `options.meter` (the
+ * instruments are listed in {@link metricNames}). Everything is read from
+ * the pool's actors, as they hold and announce it: a pool that is not
+ * instrumented runs none of it. Points carry no key unless
+ * `options.keyAttribute` maps keys to attribute values.
+ *
+ * Returns a handle whose `remove()` unregisters every callback and listener
+ * it registered.
+ *
+ * @throws {TypeError} if `pool` is not a pool, or for bad options (`meter` missing or not a Meter, an
+ * unknown option, `keyAttribute` or `now` not a function, `poolName` not a
+ * string); nothing is registered then.
+ */
+export function instrumentPool<K>(pool: Pool<K>, options: InstrumentPoolOptions<K>): PoolInstrumentation {
+  if (typeof (pool as Partial<Pool<K>> | undefined)?.actor?.system?.inspect !== 'function') {
+    throw new TypeError(`Expected \`pool\` to be a pool made by createPool, ${got(pool)}`);
+  }
+  readOptions(options);
+  return instrumentSource(actorPoolSource(pool as Pool<unknown>), options as InstrumentPoolOptions);
+}

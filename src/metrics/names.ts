@@ -1,0 +1,41 @@
+/**
+ * The names of the instruments {@link instrumentPool} creates, modelled on
+ * OpenTelemetry's `db.client.connection.*` semantic conventions (see the
+ * README, "Metrics"). Use them in views or queries.
+ */
+export const metricNames = {
+  /** Observable gauge, `{lease}`: leases out (granted, not yet released). */
+  leaseCount: 'workpool.lease.count',
+  /** Observable gauge, `{lease}`: the targets, summed over the keys a point covers. */
+  leaseTarget: 'workpool.lease.target',
+  /** Observable gauge, `{request}`: pending `acquire`s, by `workpool.request.scope`. */
+  pendingRequests: 'workpool.lease.pending_requests',
+  /** Histogram, `s`: from a waiting request's arrival to its grant. */
+  waitTime: 'workpool.lease.wait_time',
+  /** Histogram, `s`: from a lease's grant to its release. */
+  useTime: 'workpool.lease.use_time',
+  /** Counter, `{lease}`: leases granted. */
+  grants: 'workpool.lease.grants',
+  /** Counter, `{lease}`: leases revoked by a lowered target. */
+  revocations: 'workpool.lease.revocations',
+  /** Counter, `{lease}`: leases lost (Redis mode only). */
+  losses: 'workpool.lease.losses',
+} as const;
+
+/** The attributes the instruments put on their points. */
+export const attributeNames = {
+  /** The value `keyAttribute` maps a key to; absent where it maps to nothing. */
+  key: 'workpool.key',
+  /** `poolName`, on every point when given. */
+  poolName: 'workpool.pool.name',
+  /** On `pending_requests`: `any_key` for waiters of any group, `key` for waiters of one. */
+  requestScope: 'workpool.request.scope',
+} as const;
+
+/**
+ * Bucket boundaries, in seconds, for both histograms: waits and holds range
+ * from microseconds (an idle pool grants at once) to minutes.
+ */
+export const durationBuckets: readonly number[] = [
+  0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+];

@@ -88,7 +88,8 @@ interface NodeRedisLike {
 /** ioredis ≥ 5, `new Redis()` or `new Redis.Cluster()`. */
 interface IoRedisLike {
   call(command: string, ...args: string[]): Promise<unknown>;
-  duplicate(): IoRedisLike;
+  duplicate(...args: unknown[]): IoRedisLike;
+  connect(): Promise<void>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   subscribe(channel: string): Promise<unknown>;
   disconnect(): void;
@@ -145,12 +146,15 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
     evalScript: (script, keys, args) => evalWith(send, script, keys, args),
     async subscribe(channel, onMessage) {
-      const sub = client.duplicate();
+      // Its own connection, connected now whatever the caller's lazyConnect, queueing until ready.
+      const overrides = { lazyConnect: true, enableOfflineQueue: true };
+      const sub = client.isCluster ? client.duplicate([], overrides) : client.duplicate(overrides);
       sub.on('error', () => {});
       sub.on('message', (...args: unknown[]) => {
         if (args[0] === channel && typeof args[1] === 'string') onMessage(args[1]);
       });
       try {
+        await sub.connect();
         await sub.subscribe(channel);
       } catch (error) {
         sub.disconnect();

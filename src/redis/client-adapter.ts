@@ -42,9 +42,18 @@ function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
+/** Whether `error` is Redis' answer (node-redis' ErrorReply, ioredis' ReplyError), not a failure to reach it. */
+function isErrorReply(error: unknown): boolean {
+  for (let proto = Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
+    if (name === 'ErrorReply' || name === 'ReplyError') return true;
+  }
+  return false;
+}
+
 function wrap(error: unknown, what: string): RedisPoolError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new RedisPoolError(`Redis ${what} failed: ${reason}`, { cause: error });
+  return new RedisPoolError(`Redis ${what} failed: ${reason}`, { cause: error, refused: isErrorReply(error) });
 }
 
 /** Runs `send(EVALSHA…)`, then `send(EVAL…)` on NOSCRIPT; wraps errors. */

@@ -54,6 +54,8 @@ export async function connectClient(
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    // Its ready check runs INFO, which a user restricted to the pool's commands may not run.
+    enableReadyCheck: auth === undefined,
     retryStrategy: (times: number) => Math.min(50 * times, 500),
   });
   client.on('error', () => {});

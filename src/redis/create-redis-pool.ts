@@ -81,6 +81,8 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   #beats = 0;
   /** Joins so far (the first included). */
   #joins = 0;
+  /** The highest lease id this member has seen, handed to Redis at each join (fencing tokens survive data loss). */
+  #highestLease = 0;
   #withdrawn: Promise<void> | undefined;
   #resolveWithdrawn: () => void = noop;
   #resolveDone: () => void = noop;
@@ -327,6 +329,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   }
 
   #hold(leaseId: number, key: K): MemberLease<K> {
+    this.#highestLease = Math.max(this.#highestLease, leaseId);
     const lease = new MemberLease<K>(leaseId, key, this.#leaseOwner, this.#beats);
     this.#leases.set(leaseId, lease);
     if (this.stopped) lease.windDown(new PoolStoppedError());
@@ -359,6 +362,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   #onNotice(notice: Notice): void {
     switch (notice.type) {
       case 'grant':
+        this.#highestLease = Math.max(this.#highestLease, notice.lease);
         this.#observe(notice);
         this.#granted(notice.request, notice.lease, notice.key);
         return;
@@ -441,7 +445,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       this.#loseLeases();
       await this.#runner.leave(true);
     }
-    await this.#runner.join(this.#leaseTtl);
+    await this.#runner.join(this.#leaseTtl, this.#highestLease);
     this.#joins++;
     const again = [...this.#requests.values()].filter((p) => p.state !== 'sending' || p.sentIn < this.#joins - 1);
     for (const pending of again) {

@@ -242,7 +242,11 @@ export const memberMachine = memberSetup.createMachine({
             beating: {
               invoke: {
                 src: 'heartbeat',
-                onDone: { target: 'idle', actions: 'recordBeat' },
+                // Reaped while draining: its leases are gone, so nothing is left to wait for.
+                onDone: [
+                  { guard: 'isGone', target: 'idle', actions: 'loseLeases' },
+                  { target: 'idle', actions: 'recordBeat' },
+                ],
                 onError: 'idle',
               },
             },

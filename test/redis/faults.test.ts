@@ -123,6 +123,19 @@ describe.runIf(redisTestsRun).each(clientKinds)('liveness, stop and faults, over
     expect(a.actor.getSnapshot().status).toBe('done');
   });
 
+  test('a stopping member whose leases are lost meanwhile leaves without waiting for their release', async () => {
+    const [a] = await fleet.pool(1, { leaseTtl });
+    if (!a) throw new Error('no pool');
+    probe = await fleet.client();
+    await a.set('x', 1);
+    const held = await a.acquire();
+    await a.stop();
+    await probe.command(['FLUSHALL']);
+    await a.done;
+    expect(held.signal.reason).toBeInstanceOf(PoolStoppedError);
+    await held.release();
+  });
+
   test('a member stopped with no lease out leaves at once', async () => {
     const [a] = await fleet.pool(1);
     await a?.stop();

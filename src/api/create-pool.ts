@@ -177,7 +177,7 @@ class ActorPool<K> implements Pool<K> {
   leases(options?: AcquireOptions<K>): AsyncIterableIterator<Lease<K>, undefined> {
     const { key, signal } = readAcquireOptions<K>(options, 'leases');
     const read: AcquireOptions<K> = { ...(key === undefined ? {} : { key }), ...(signal ? { signal } : {}) };
-    return leaseIterator<K>(
+    return leaseIterator<K, Lease<K>>(
       (o) => this.acquire(o),
       read,
       (error) => error === this.#stopReason,

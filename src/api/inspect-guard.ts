@@ -64,3 +64,27 @@ export class InspectRelay {
     }
   }
 }
+
+/**
+ * An observer for an actor that also acts on its own (timers, replies from
+ * a server), where no call of the caller's ends its processing: it keeps
+ * events as {@link InspectRelay} does and delivers them on the next
+ * microtask, so the caller's observer still never runs inside the actor's
+ * processing.
+ */
+export function deliveredOnMicrotask(inspect: InspectObserver): Observer<InspectionEvent> {
+  const relay = new InspectRelay(inspect);
+  let scheduled = false;
+  const deliver = () => {
+    scheduled = false;
+    relay.deliver();
+  };
+  return {
+    next: (event) => {
+      relay.observer.next?.(event);
+      if (scheduled) return;
+      scheduled = true;
+      queueMicrotask(deliver);
+    },
+  };
+}

@@ -1,4 +1,3 @@
-import type { Lease } from './lease.js';
 import type { AcquireOptions } from './options.js';
 
 /**
@@ -7,13 +6,14 @@ import type { AcquireOptions } from './options.js';
  * signal, and gives back a lease that was granted in the same turn. The
  * iteration ends quietly when a step rejects with an error `isStop` knows
  * as its pool's stop, and throws any other error, another pool's
- * `PoolStoppedError` included.
+ * `PoolStoppedError` included. Shared by the in-process pool and the Redis
+ * pool, whose leases it only releases.
  */
-export function leaseIterator<K>(
-  acquire: (options: AcquireOptions<K>) => Promise<Lease<K>>,
+export function leaseIterator<K, L extends { release(): unknown }>(
+  acquire: (options: AcquireOptions<K>) => Promise<L>,
   options: AcquireOptions<K>,
   isStop: (error: unknown) => boolean,
-): AsyncIterableIterator<Lease<K>, undefined> {
+): AsyncIterableIterator<L, undefined> {
   const closed = new AbortController();
   // The pending acquire is withdrawn by return() or by the caller's signal, with that signal's reason.
   // (By hand rather than AbortSignal.any, which Node 20 has only from 20.3.)

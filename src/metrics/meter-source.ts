@@ -22,7 +22,7 @@ export interface LeaseEvents {
 /**
  * The small interface an instrumented pool satisfies: counts read on demand
  * from where the pool keeps them, and lease events as they happen. The
- * in-process pool satisfies it through its actor ({@link actorPoolSource});
+ * in-process pool satisfies it through its actor;
  * a Redis-mode member can satisfy it the same way and get the same
  * instruments.
  */

@@ -1,0 +1,59 @@
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import { type RedisServer, redisTestsRun, startRedisServer } from '../../test/redis/redis-server.js';
+import { checkProperty } from '../runs.js';
+import { redisCommands, runRedisCommands } from './redis-commands.js';
+import type { ModelClient } from './redis-system.js';
+
+/**
+ * The Redis pool against the model of SPEC (DISTRIBUTED D1): one member,
+ * then one pool shared by three members in this process (node-redis,
+ * ioredis, node-redis), compared after every command. Bounded under
+ * `npm test`; `npm run fuzz` runs 100× more.
+ */
+describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () => {
+  let server: RedisServer | undefined;
+  const closers: (() => unknown)[] = [];
+  const clients: ModelClient[] = [];
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    for (const kind of ['node-redis', 'ioredis', 'node-redis'] as const) {
+      if (kind === 'ioredis') {
+        const client = new Redis(server.url, { lazyConnect: true });
+        await client.connect();
+        closers.push(() => client.disconnect());
+        clients.push({ redis: client, ping: () => client.ping() });
+      } else {
+        const client = await createClient({ url: server.url }).connect();
+        closers.push(() => client.destroy());
+        clients.push({ redis: client, ping: () => client.ping() });
+      }
+    }
+  });
+
+  afterAll(async () => {
+    for (const close of closers) await close();
+    await server?.stop();
+  });
+
+  test('stories of calls on one member settle as the model says', async () => {
+    await checkProperty(
+      'stories of calls on one member settle as the model says',
+      fc.asyncProperty(fc.constantFrom(0, 1), redisCommands(1, 40), (which, commands) =>
+        runRedisCommands([clients[which] as ModelClient], commands),
+      ),
+      25,
+    );
+  }, 120_000);
+
+  test('stories of calls spread over three members of one pool settle as the model says', async () => {
+    await checkProperty(
+      'stories of calls spread over three members of one pool settle as the model says',
+      fc.asyncProperty(redisCommands(3, 50), (commands) => runRedisCommands(clients, commands)),
+      25,
+    );
+  }, 120_000);
+});

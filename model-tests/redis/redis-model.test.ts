@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, test } from 'vitest';
+import { connectClient, type TestClient } from '../../test/redis/clients.js';
 import { type RedisServer, redisTestsRun, startRedisServer } from '../../test/redis/redis-server.js';
 import { checkProperty } from '../runs.js';
 import { redisCommands, runRedisCommands } from './redis-commands.js';
@@ -15,27 +14,20 @@ import type { ModelClient } from './redis-system.js';
  */
 describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () => {
   let server: RedisServer | undefined;
-  const closers: (() => unknown)[] = [];
+  const connections: TestClient[] = [];
   const clients: ModelClient[] = [];
 
   beforeAll(async () => {
     server = await startRedisServer();
     for (const kind of ['node-redis', 'ioredis', 'node-redis'] as const) {
-      if (kind === 'ioredis') {
-        const client = new Redis(server.url, { lazyConnect: true });
-        await client.connect();
-        closers.push(() => client.disconnect());
-        clients.push({ redis: client, ping: () => client.ping() });
-      } else {
-        const client = await createClient({ url: server.url }).connect();
-        closers.push(() => client.destroy());
-        clients.push({ redis: client, ping: () => client.ping() });
-      }
+      const client = await connectClient(kind, server.url);
+      connections.push(client);
+      clients.push({ redis: client.client as ModelClient['redis'], ping: () => client.command(['PING']) });
     }
   });
 
   afterAll(async () => {
-    for (const close of closers) await close();
+    for (const c of connections) await c.close();
     await server?.stop();
   });
 

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { redisTestsRun, startRedisServer } from '../redis/redis-server.js';
-import { type MemberProcess, msBetween, until } from './fleet.js';
+import { waitFor } from '../redis/wait-for.js';
+import { type MemberProcess, msBetween } from './fleet.js';
 import { fleetSuite } from './support.js';
 
 const run = promisify(execFile);
@@ -110,7 +111,7 @@ describe.skipIf(!redisTestsRun)('member processes that die, pause, or lose Redis
     expect(next.id).toBeGreaterThan(first.id);
 
     // Let more than leaseTtl pass since the pause: heartbeats resumed, so nothing expired.
-    await until('leaseTtl × 2 after the pause', () => Date.now() > pausedAt + 3_000, 10_000);
+    await waitFor(() => Date.now() > pausedAt + 3_000, { timeout: 10_000, what: 'leaseTtl × 2 after the pause' });
     expect(await m2.get('k')).toEqual({ target: 1, active: 1 });
     expect(await m0.get('h')).toEqual({ target: 1, active: 1 });
     for (const m of [m0, m1, m2]) expect(m.signals()).toEqual([]);
@@ -142,17 +143,12 @@ describe.skipIf(!redisTestsRun)('member processes that die, pause, or lose Redis
       );
       expect(lost).toMatchObject({ name: 'LeaseLostError' });
       // Targets are data Redis lost: set again, through a member that rejoined.
-      await until(
-        'set(k, 1) accepted after the restart',
+      await waitFor(
         async () => {
-          try {
-            await m2.set('k', 1);
-            return true;
-          } catch {
-            return false;
-          }
+          await m2.set('k', 1);
+          return true;
         },
-        LEASE_TTL * 10,
+        { timeout: LEASE_TTL * 10, what: 'set(k, 1) accepted after the restart' },
       );
       const regained = await waiter.granted;
       expect(regained.key).toBe('k');

@@ -238,15 +238,6 @@ export async function startMembers(
   return members;
 }
 
-/** Resolves once `condition()` holds, checking every 10 ms; rejects naming `what` after `timeoutMs`. */
-export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Milliseconds between two `process.hrtime.bigint()` readings. */
 export function msBetween(from: bigint, to: bigint): number {
   return Number(to - from) / 1e6;

@@ -2,9 +2,8 @@
  * One member of a Redis pool in its own Node process, driven by a test over
  * IPC (see `protocol.ts`). Started by `fleet.ts` with `node --import tsx`.
  */
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
 import { createRedisPool, type RedisLease } from '../../src/redis/index.js';
+import { connectClient } from '../redis/clients.js';
 import type { FleetCommand, FleetEvent, MemberConfig } from './protocol.js';
 
 const config: MemberConfig = JSON.parse(process.env.FLEET_MEMBER ?? '{}');
@@ -22,22 +21,13 @@ function describeError(error: unknown): { name: string; message: string; cause?:
 process.on('uncaughtException', (error) => send({ ev: 'crash', message: String(error?.stack ?? error) }));
 process.on('unhandledRejection', (error) => send({ ev: 'crash', message: String((error as Error)?.stack ?? error) }));
 
-async function connect() {
-  if (config.client === 'ioredis') {
-    const client = new Redis(config.url, { lazyConnect: true });
-    await client.connect();
-    return { client, close: () => client.disconnect() };
-  }
-  const client = createClient({ url: config.url });
-  client.on('error', () => {
-    // Reconnects by itself; the pool reports what matters.
-  });
-  await client.connect();
-  return { client, close: () => client.destroy() };
-}
-
-const { client, close } = await connect();
-const pool = await createRedisPool<string>({ redis: client, name: config.pool, leaseTtl: config.leaseTtl });
+const connection = await connectClient(config.client, config.url);
+const pool = await createRedisPool<string>({
+  // biome-ignore lint/suspicious/noExplicitAny: either client kind, as a user passes it
+  redis: connection.client as any,
+  name: config.pool,
+  leaseTtl: config.leaseTtl,
+});
 
 const leases = new Map<number, RedisLease<string>>();
 const requests = new Map<number, AbortController>();
@@ -126,7 +116,7 @@ async function handle(command: FleetCommand): Promise<unknown> {
     }
     case 'stop':
       await pool.stop();
-      close();
+      await connection.close();
       return undefined;
   }
 }

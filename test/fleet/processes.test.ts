@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { redisTestsRun } from '../redis/redis-server.js';
-import { until } from './fleet.js';
+import { waitFor } from '../redis/wait-for.js';
 import { fleetSuite } from './support.js';
 
 const LEASE_TTL = 5_000;
@@ -79,7 +79,7 @@ describe.skipIf(!redisTestsRun)('one pool shared by member processes', () => {
     await m0.set('eggs', 1);
     await Promise.all(members.map((m) => m.call({ op: 'workers', count: 4, holdMs: 15 })));
     const total = () => members.reduce((n, m) => n + m.events.filter((e) => e.ev === 'work').length, 0);
-    await until('300 grants across the fleet', () => total() >= 300, 60_000);
+    await waitFor(() => total() >= 300, { timeout: 60_000, what: '300 grants across the fleet' });
     const counts = await Promise.all(members.map((m) => m.call<Record<string, number>>({ op: 'stopWorkers' })));
     const sum = (key: string) => counts.reduce((n, c) => n + (c[key] ?? 0), 0);
     const ratio = sum('spam') / sum('eggs');

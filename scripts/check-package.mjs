@@ -42,7 +42,14 @@ const packageSources = [
 ];
 
 /** The runtime exports, so that adding or losing one is a deliberate change. */
-const exportedValues = ['PoolStoppedError', 'createPool', 'groupMachine', 'poolMachine', 'zeroLease'];
+const exportedValues = [
+  'LeaseRevokedError',
+  'PoolStoppedError',
+  'createPool',
+  'groupMachine',
+  'poolMachine',
+  'zeroLease',
+];
 
 function step(title, fn) {
   process.stdout.write(`check-package: ${title}\n`);

@@ -4,8 +4,10 @@ import { type Outcome, PoolModel, type Want } from '../model.js';
  * The model of SPEC (`model.ts`) seen by several members of one Redis pool
  * (DISTRIBUTED D1): one fleet-wide pool, plus what belongs to each member —
  * its waiters, its leases, whether it stopped, its `drained()` calls (D6:
- * a member's `stop()` rejects its own waiters and leaves the fleet's
- * targets alone; `drained()` waits for its own leases).
+ * a member's `stop()` rejects its own waiters, asks its own leases to wind
+ * down and leaves the fleet's targets alone; `drained()` waits for its own
+ * leases). Revocations by `set` are the pool model's (S11), whichever
+ * member holds the lease.
  */
 export class FleetModel {
   readonly pool = new PoolModel();
@@ -100,6 +102,10 @@ export class FleetModel {
       } else i++;
     }
     this.#seen = this.pool.outcomes.length;
+    // Its leases keep counting, and are asked to wind down (D6, S11).
+    for (const id of this.pool.out.keys()) {
+      if (this.leaseMember.get(id) === member && !this.pool.windDown.has(id)) this.pool.windDown.set(id, 'stopped');
+    }
   }
 
   drained(member: number, request: number): void {

@@ -51,7 +51,43 @@ export async function afterRedisStep(model: FleetModel, real: RedisSystem, membe
     }
   }
   checkIdOrder(real);
+  await compareLeaseSignals(model, real);
   await compareCounts(model, real);
+}
+
+/** Why the signal of `lease` aborted, as the model names it, or `undefined`. */
+function windDownOf(signal: AbortSignal, key: string): string | undefined {
+  if (!signal.aborted) return undefined;
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'LeaseRevokedError' && (reason as { key?: unknown }).key === key) {
+    return 'revoked';
+  }
+  if (reason instanceof Error && reason.name === 'PoolStoppedError') return 'stopped';
+  return `aborted with ${String(reason)}`;
+}
+
+/**
+ * Each delivered lease's signal aborted exactly when the model revoked it
+ * or its member stopped while it was out, with the matching error (S11,
+ * D6). A revocation reaches another member's lease by a push, so this
+ * waits up to the settle time for the signals to agree.
+ */
+async function compareLeaseSignals(model: FleetModel, real: RedisSystem): Promise<void> {
+  const modelIdOf = new Map([...real.idOf].map(([m, r]) => [r, m]));
+  const mismatch = () => {
+    for (const { lease, released } of real.delivered) {
+      const want = model.pool.windDown.get(modelIdOf.get(lease.id) ?? -1);
+      const got = windDownOf(lease.signal, lease.key);
+      if (got !== want) {
+        return `lease ${lease.id} of ${showKey(lease.key)}${released ? ' (released)' : ''}: signal ${got ?? 'not aborted'}, expected ${want ?? 'not aborted'}`;
+      }
+    }
+    return undefined;
+  };
+  const deadline = Date.now() + SETTLE_MS;
+  while (mismatch() !== undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+  const found = mismatch();
+  if (found) fail('lease signal', found);
 }
 
 /** Real lease ids rise in the model's grant order, and are unique positive integers (D1, S6). */

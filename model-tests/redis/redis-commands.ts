@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { createRedisPool } from '../../src/redis/index.js';
 import { showKey } from '../keys.js';
 import type { Want } from '../model.js';
 import { AbortReason } from '../system.js';
@@ -198,12 +199,13 @@ export function redisCommands(members: number, maxCommands: number): fc.Arbitrar
   return fc.commands([command], { maxCommands, size: 'max', ...(replayPath === undefined ? {} : { replayPath }) });
 }
 
-/** Runs `commands` against a fresh pool with one member per client and a fresh model, comparing after every command. */
+/** Runs `commands` against a fresh pool (members made by `create`, one per client) and a fresh model, comparing after every command. */
 export async function runRedisCommands(
   clients: readonly ModelClient[],
   commands: Iterable<RedisCommand>,
+  create: typeof createRedisPool,
 ): Promise<void> {
-  const real = await RedisSystem.create(clients);
+  const real = await RedisSystem.create(clients, create);
   try {
     await fc.asyncModelRun(() => ({ model: new FleetModel(clients.length), real }), commands);
   } finally {

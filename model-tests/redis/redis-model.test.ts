@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, test } from 'vitest';
+import { createRedisPool } from '../../src/redis/index.js';
 import { connectClient, type TestClient } from '../../test/redis/clients.js';
 import { type RedisServer, redisTestsRun, startRedisServer } from '../../test/redis/redis-server.js';
 import { checkProperty } from '../runs.js';
@@ -35,7 +36,7 @@ describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () =
     await checkProperty(
       'stories of calls on one member settle as the model says',
       fc.asyncProperty(fc.constantFrom(0, 1), redisCommands(1, 40), (which, commands) =>
-        runRedisCommands([clients[which] as ModelClient], commands),
+        runRedisCommands([clients[which] as ModelClient], commands, createRedisPool),
       ),
       25,
     );
@@ -44,7 +45,7 @@ describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () =
   test('stories of calls spread over three members of one pool settle as the model says', async () => {
     await checkProperty(
       'stories of calls spread over three members of one pool settle as the model says',
-      fc.asyncProperty(redisCommands(3, 50), (commands) => runRedisCommands(clients, commands)),
+      fc.asyncProperty(redisCommands(3, 50), (commands) => runRedisCommands(clients, commands, createRedisPool)),
       25,
     );
   }, 120_000);

@@ -1,4 +1,4 @@
-import { createRedisPool, type RedisLease, type RedisPool } from '../../src/redis/index.js';
+import type { createRedisPool, RedisLease, RedisPool } from '../../src/redis/index.js';
 import type { Outcome, Want } from '../model.js';
 import { AbortReason } from '../system.js';
 
@@ -49,12 +49,11 @@ export class RedisSystem {
     readonly name: string,
   ) {}
 
-  /** A fresh pool (a name no run used) with one member per client. */
-  static async create(clients: readonly ModelClient[]): Promise<RedisSystem> {
+  /** A fresh pool (a name no run used) with one member per client, made by `create` (`createRedisPool`). */
+  static async create(clients: readonly ModelClient[], create: typeof createRedisPool): Promise<RedisSystem> {
     const name = `model-${process.pid}-${runs++}`;
     const members: RedisPool<string>[] = [];
-    for (const client of clients)
-      members.push(await createRedisPool<string>({ redis: client.redis, name, leaseTtl: 10_000 }));
+    for (const client of clients) members.push(await create<string>({ redis: client.redis, name, leaseTtl: 10_000 }));
     return new RedisSystem(members, clients, name);
   }
 

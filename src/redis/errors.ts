@@ -1,0 +1,33 @@
+import { describeValue } from '../api/describe-value.js';
+
+/**
+ * A call to Redis failed (unreachable, timed out, refused): the pool's call
+ * rejects with this error, and `cause` is the client's own error (D6).
+ */
+export class RedisPoolError extends Error {
+  /** Always `'RedisPoolError'`. */
+  override readonly name = 'RedisPoolError';
+
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * A key of the pool in Redis holds a value the pool did not write there
+ * (D8): the call is refused before anything is written, so no count is
+ * corrupted. `redisKey` names the key, `found` what it holds.
+ */
+export class ForeignValueError extends Error {
+  /** Always `'ForeignValueError'`. */
+  override readonly name = 'ForeignValueError';
+
+  constructor(
+    /** The Redis key holding the foreign value. */
+    readonly redisKey: string,
+    /** What Redis found there (its type, or a description). */
+    readonly found: string,
+  ) {
+    super(`The Redis key ${describeValue(redisKey)} of the pool holds a foreign value (${found}); nothing was changed`);
+  }
+}

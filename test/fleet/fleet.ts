@@ -1,8 +1,36 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import type { FleetCommand, FleetEvent, GrantInfo, MemberConfig } from './protocol.js';
 
-const script = fileURLToPath(new URL('./member-process.ts', import.meta.url));
+const source = fileURLToPath(new URL('./member-process.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+let bundled: Promise<string> | undefined;
+
+/**
+ * `member-process.ts` bundled once per test worker into plain JavaScript
+ * (packages left to node_modules): a member process then starts on plain
+ * `node`, without compiling the sources in every child, which takes seconds
+ * on a loaded machine.
+ */
+function memberScript(): Promise<string> {
+  bundled ??= (async () => {
+    const outfile = join(root, 'node_modules', '.cache', 'xstate-workpool-fleet', `member-${process.pid}.mjs`);
+    await build({
+      entryPoints: [source],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'warning',
+      outfile,
+    });
+    return outfile;
+  })();
+  return bundled;
+}
 
 type Distributive<T> = T extends unknown ? Omit<T, 'req'> : never;
 /** A command without its request number. */
@@ -57,8 +85,8 @@ export class MemberProcess {
 
   /** Forks a member of `config.pool` and resolves once it has joined. */
   static async start(config: MemberConfig, name: string, timeoutMs = 20_000): Promise<MemberProcess> {
-    const child = fork(script, [], {
-      execArgv: ['--import', 'tsx'],
+    const child = fork(await memberScript(), [], {
+      execArgv: [],
       serialization: 'advanced',
       env: { ...process.env, FLEET_MEMBER: JSON.stringify(config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -23,8 +23,7 @@ process.on('unhandledRejection', (error) => send({ ev: 'crash', message: String(
 
 const connection = await connectClient(config.client, config.url);
 const pool = await createRedisPool<string>({
-  // biome-ignore lint/suspicious/noExplicitAny: either client kind, as a user passes it
-  redis: connection.client as any,
+  redis: connection.client,
   name: config.pool,
   leaseTtl: config.leaseTtl,
 });

@@ -16,11 +16,18 @@ export class FleetModel {
   readonly requestMember = new Map<number, number>();
   /** Lease id (the model's) → the member holding it. */
   readonly leaseMember = new Map<number, number>();
+  /** Leases (the model's ids) whose signal aborted because their member stopped, before any revocation. */
+  readonly stoppedLeases = new Set<number>();
   readonly #drains: { request: number; member: number }[] = [];
   #seen = 0;
 
   constructor(readonly memberCount: number) {
     this.stopped = Array.from({ length: memberCount }, () => false);
+  }
+
+  /** Why lease `leaseId`'s signal aborted (the first reason wins), or `undefined`. */
+  windDown(leaseId: number): 'revoked' | 'stopped' | undefined {
+    return this.stoppedLeases.has(leaseId) ? 'stopped' : this.pool.windDown.get(leaseId);
   }
 
   /** What settled since the last {@link takeOutcomes}. */
@@ -102,9 +109,11 @@ export class FleetModel {
       } else i++;
     }
     this.#seen = this.pool.outcomes.length;
-    // Its leases keep counting, and are asked to wind down (D6, S11).
+    // Its leases keep counting, and are asked to wind down (D6, S11). They stay unrevoked: a
+    // later `set` counts them among the leases it may revoke (S11 says revoked, and a stopping
+    // member's lease is not revoked), which is what the scripts do.
     for (const id of this.pool.out.keys()) {
-      if (this.leaseMember.get(id) === member && !this.pool.windDown.has(id)) this.pool.windDown.set(id, 'stopped');
+      if (this.leaseMember.get(id) === member && !this.pool.windDown.has(id)) this.stoppedLeases.add(id);
     }
   }
 

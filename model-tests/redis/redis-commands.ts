@@ -86,7 +86,11 @@ class TryAcquireCommand implements RedisCommand {
     }
     if (got && expected !== undefined) {
       const key = model.pool.delivered.at(-1)?.key;
-      if (got.key !== key) throw new Error(`${this} returned a lease of ${showKey(got.key)}, expected ${showKey(key)}`);
+      if (got.key !== key || got.id !== expected) {
+        throw new Error(
+          `${this} returned lease ${got.id} of ${showKey(got.key)}, expected lease ${expected} of ${showKey(key)}`,
+        );
+      }
       real.idOf.set(expected, got.id);
     }
     await afterRedisStep(model, real, this.member);

@@ -42,9 +42,18 @@ function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
+/** Whether `error` is Redis' answer (node-redis' ErrorReply, ioredis' ReplyError), not a failure to reach it. */
+function isErrorReply(error: unknown): boolean {
+  for (let proto = Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
+    if (name === 'ErrorReply' || name === 'ReplyError') return true;
+  }
+  return false;
+}
+
 function wrap(error: unknown, what: string): RedisPoolError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new RedisPoolError(`Redis ${what} failed: ${reason}`, { cause: error });
+  return new RedisPoolError(`Redis ${what} failed: ${reason}`, { cause: error, refused: isErrorReply(error) });
 }
 
 /** Runs `send(EVALSHA…)`, then `send(EVAL…)` on NOSCRIPT; wraps errors. */
@@ -88,7 +97,8 @@ interface NodeRedisLike {
 /** ioredis ≥ 5, `new Redis()` or `new Redis.Cluster()`. */
 interface IoRedisLike {
   call(command: string, ...args: string[]): Promise<unknown>;
-  duplicate(): IoRedisLike;
+  duplicate(...args: unknown[]): IoRedisLike;
+  connect(): Promise<void>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   subscribe(channel: string): Promise<unknown>;
   disconnect(): void;
@@ -145,12 +155,15 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
     evalScript: (script, keys, args) => evalWith(send, script, keys, args),
     async subscribe(channel, onMessage) {
-      const sub = client.duplicate();
+      // Its own connection, connected now whatever the caller's lazyConnect, queueing until ready.
+      const overrides = { lazyConnect: true, enableOfflineQueue: true };
+      const sub = client.isCluster ? client.duplicate([], overrides) : client.duplicate(overrides);
       sub.on('error', () => {});
       sub.on('message', (...args: unknown[]) => {
         if (args[0] === channel && typeof args[1] === 'string') onMessage(args[1]);
       });
       try {
+        await sub.connect();
         await sub.subscribe(channel);
       } catch (error) {
         sub.disconnect();

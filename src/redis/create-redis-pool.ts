@@ -391,7 +391,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
           if (counts) this.#observe(counts);
           return;
         } catch (error) {
-          if (!(error instanceof RedisPoolError)) throw error;
+          if (!(error instanceof RedisPoolError) || error.refused) throw error;
           if (lease.lost) return;
           await pause(Math.max(10, Math.min(1_000, Math.floor(this.#leaseTtl / 10))));
           if (lease.lost) return;

@@ -1,15 +1,21 @@
 import { describeValue } from '../api/describe-value.js';
 
 /**
- * A call to Redis failed (unreachable, timed out, refused): the pool's call
- * rejects with this error, and `cause` is the client's own error (D6).
+ * A call to Redis failed: the pool's call rejects with this error, and
+ * `cause` is the client's own error (D6).
  */
 export class RedisPoolError extends Error {
   /** Always `'RedisPoolError'`. */
   override readonly name = 'RedisPoolError';
+  /**
+   * Redis answered with an error (a missing ACL permission, out of memory)
+   * rather than not answering: trying again will not help.
+   */
+  readonly refused: boolean;
 
-  constructor(message: string, options: { cause: unknown }) {
-    super(message, options);
+  constructor(message: string, options: { cause: unknown; refused: boolean }) {
+    super(message, { cause: options.cause });
+    this.refused = options.refused;
   }
 }
 

@@ -28,8 +28,9 @@ export async function connectClient(
     const client = createClient({
       url,
       ...(auth ?? {}),
-      // Tests kill servers on purpose: retry quickly, never forever in the background after close.
+      // Tests kill servers on purpose: retry quickly; fail calls at once while disconnected (README: Faults).
       socket: { reconnectStrategy: (retries: number) => Math.min(50 * retries, 500) },
+      disableOfflineQueue: true,
     });
     client.on('error', () => {});
     await client.connect();
@@ -52,6 +53,9 @@ export async function connectClient(
     ...(auth ?? {}),
     lazyConnect: true,
     maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    // Its ready check runs INFO, which a user restricted to the pool's commands may not run.
+    enableReadyCheck: auth === undefined,
     retryStrategy: (times: number) => Math.min(50 * times, 500),
   });
   client.on('error', () => {});

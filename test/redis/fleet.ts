@@ -2,7 +2,7 @@ import type { CreateRedisPoolOptions, RedisPool } from '../../src/redis/index.js
 import { createRedisPool } from '../../src/redis/index.js';
 import { poolKeys } from '../../src/redis/redis-keys.js';
 import { type ClientKind, connectClient, type TestClient } from './clients.js';
-import type { RedisServer } from './redis-server.js';
+import { type RedisServer, redisTestsRun, startRedisServer } from './redis-server.js';
 
 /** A member of a test pool, with its own client. */
 export interface TestMember<K extends string = string> {
@@ -78,4 +78,30 @@ export class TestFleet {
 export async function queuedIn(client: TestClient, name: string, key?: string): Promise<number> {
   const { tag } = poolKeys('workpool', name);
   return Number(await client.command(['ZCARD', key === undefined ? `${tag}anyq` : `${tag}q:${key}`]));
+}
+
+/**
+ * Starts a redis-server for the calling test file (when Redis tests run)
+ * and stops it after; `current()` is the running server.
+ */
+export function useRedisServer(hooks: {
+  beforeAll(fn: () => Promise<void>): void;
+  afterAll(fn: () => Promise<void>): void;
+}): { current(): RedisServer; replace(server: RedisServer): void } {
+  let server: RedisServer | undefined;
+  hooks.beforeAll(async () => {
+    if (redisTestsRun) server = await startRedisServer();
+  });
+  hooks.afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    current() {
+      if (!server) throw new Error('no redis-server running');
+      return server;
+    },
+    replace(next) {
+      server = next;
+    },
+  };
 }

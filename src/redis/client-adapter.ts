@@ -155,8 +155,9 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
     evalScript: (script, keys, args) => evalWith(send, script, keys, args),
     async subscribe(channel, onMessage) {
-      // Its own connection, connected now whatever the caller's lazyConnect, queueing until ready.
-      const overrides = { lazyConnect: true, enableOfflineQueue: true };
+      // Its own connection, connected now whatever the caller's lazyConnect, queueing until ready. It
+      // subscribes again by itself after a reconnection, so that a refusal (ACL) is no unhandled rejection.
+      const overrides = { lazyConnect: true, enableOfflineQueue: true, autoResubscribe: false };
       const sub = client.isCluster ? client.duplicate([], overrides) : client.duplicate(overrides);
       sub.on('error', () => {});
       sub.on('message', (...args: unknown[]) => {
@@ -169,6 +170,9 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
         sub.disconnect();
         throw wrap(error, 'SUBSCRIBE');
       }
+      sub.on('ready', () => {
+        sub.subscribe(channel).catch(() => {});
+      });
       let closed = false;
       return {
         async close() {

@@ -24,12 +24,13 @@ export async function connectClient(
   url: string,
   auth?: { readonly username: string; readonly password: string },
 ): Promise<TestClient> {
+  const delay = (retries: number) => Math.min(50 * retries, 500);
   if (kind === 'node-redis') {
     const client = createClient({
       url,
       ...(auth ?? {}),
       // Tests kill servers on purpose: retry quickly; fail calls at once while disconnected (README: Faults).
-      socket: { reconnectStrategy: (retries: number) => Math.min(50 * retries, 500) },
+      socket: { reconnectStrategy: delay },
       disableOfflineQueue: true,
     });
     client.on('error', () => {});
@@ -56,7 +57,7 @@ export async function connectClient(
     enableOfflineQueue: false,
     // Its ready check runs INFO, which a user restricted to the pool's commands may not run.
     enableReadyCheck: auth === undefined,
-    retryStrategy: (times: number) => Math.min(50 * times, 500),
+    retryStrategy: delay,
   });
   client.on('error', () => {});
   await client.connect();

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { LeaseLostError, PoolStoppedError, RedisPoolError } from '../../src/redis/index.js';
+import {
+  createRedisPool,
+  LeaseLostError,
+  LeaseRevokedError,
+  PoolStoppedError,
+  RedisPoolError,
+} from '../../src/redis/index.js';
 import { poolKeys } from '../../src/redis/redis-keys.js';
-import { clientKinds, type TestClient } from './clients.js';
+import { clientKinds, connectClient, type TestClient } from './clients.js';
 import { freshName, queuedIn, TestFleet, useRedisServer } from './fleet.js';
 import { redisTestsRun, startRedisServer } from './redis-server.js';
 import { waitFor } from './wait-for.js';
@@ -109,6 +115,35 @@ describe.runIf(redisTestsRun).each(clientKinds)('liveness, stop and faults, over
     controller.abort();
     await a?.done;
     expect(a?.stopped).toBe(true);
+  });
+
+  test('a grant and a revocation whose notices were lost reach the member at its next heartbeat', async () => {
+    const name = freshName();
+    const a = (await fleet.member(name)).pool;
+    probe = await fleet.client();
+    // b's own user, so that its notification channel can be taken away from it alone.
+    const user = `notices-${name}`;
+    await probe.command(['ACL', 'SETUSER', user, 'on', '>secret', '~*', '&*', '+@all']);
+    const bClient = await connectClient(kind, server.current().url, { username: user, password: 'secret' });
+    fleet.clients.push(bClient);
+    const b = await createRedisPool({ redis: bClient.client, name, leaseTtl });
+    fleet.members.push({ pool: b, client: bClient });
+    await a.set('x', 2);
+    const first = await b.acquire();
+    const held = await a.acquire();
+    const waiting = b.acquire({ key: 'x' });
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1);
+    // Redis drops b's subscription and refuses it again: every notice to b from now on is lost.
+    await probe.command(['ACL', 'SETUSER', user, 'resetchannels']);
+    await held.release();
+    const lease = await waiting;
+    expect(lease.id).toBeGreaterThan(held.id);
+    await a.set('x', 1);
+    await waitFor(() => lease.signal.aborted, { what: 'the revocation' });
+    expect(lease.signal.reason).toBeInstanceOf(LeaseRevokedError);
+    expect(first.signal.aborted).toBe(false);
+    await Promise.all([first.release(), lease.release()]);
+    expect(await a.get('x')).toEqual({ target: 1, active: 0 });
   });
 
   test('SCRIPT FLUSH in the middle of a run goes unnoticed', async () => {

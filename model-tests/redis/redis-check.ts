@@ -5,7 +5,7 @@ import type { FleetModel } from './fleet-model.js';
 import type { RedisSystem } from './redis-system.js';
 
 /** The string keys the Redis commands draw from (D1: keys are strings), hostile ones included (D8). */
-export const REDIS_KEYS: readonly string[] = ['a', 'b', '1', '', '{a}'];
+export const REDIS_KEYS: readonly string[] = ['a', 'b', '1', '', '{a}', 'x:1'];
 
 /** How long a step waits for the outcomes the model expects (a grant pushed to another member, D4). */
 const SETTLE_MS = 1_000;

@@ -22,6 +22,9 @@ const HOSTILE_KEYS = [
   '{fleet-hostile}',
   '\u0000',
   'return redis.call("FLUSHALL")',
+  '\uD800 lone surrogate',
+  '\uDC00',
+  '\uFFFF starts like an escaped key',
 ] as const;
 
 describe.skipIf(!redisTestsRun)('hostile keys across member processes (D8)', () => {

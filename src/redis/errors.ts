@@ -29,11 +29,15 @@ export class ForeignValueError extends Error {
   override readonly name = 'ForeignValueError';
 
   constructor(
-    /** The Redis key holding the foreign value. */
+    /** The Redis key holding the foreign value; `''` where Redis did not say which (a read refused with WRONGTYPE). */
     readonly redisKey: string,
     /** What Redis found there (its type, or a description). */
     readonly found: string,
   ) {
-    super(`The Redis key ${describeValue(redisKey)} of the pool holds a foreign value (${found}); nothing was changed`);
+    super(
+      redisKey === ''
+        ? `A Redis key of the pool holds a foreign value (${found}); nothing was changed`
+        : `The Redis key ${describeValue(redisKey)} of the pool holds a foreign value (${found}); nothing was changed`,
+    );
   }
 }

@@ -70,6 +70,27 @@ describe.runIf(redisTestsRun).each(clientKinds)('liveness, stop and faults, over
     expect(await live.get('x')).toEqual({ target: 1, active: 0 });
   });
 
+  test('a lease is lost at its local deadline when heartbeats hang (Redis paused past leaseTtl), and its capacity comes back after', async () => {
+    const name = freshName();
+    const [a, b] = await fleet.pool(2, { name, leaseTtl });
+    if (!a || !b) throw new Error('no pool');
+    probe = await fleet.client();
+    await a.set('x', 1);
+    const held = await a.acquire();
+    const waiting = b.acquire({ key: 'x' });
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1);
+    await probe.command(['CLIENT', 'PAUSE', String(leaseTtl * 3), 'ALL']);
+    // No reply reaches the member while Redis is paused: its own deadline decides.
+    await waitFor(() => held.signal.aborted, { timeout: leaseTtl * 3, interval: 5, what: 'the local deadline' });
+    expect(held.signal.reason).toBeInstanceOf(LeaseLostError);
+    const lease = await waiting;
+    expect(lease.id).toBeGreaterThan(held.id);
+    await held.release();
+    expect(await b.get('x')).toEqual({ target: 1, active: 1 });
+    await lease.release();
+    expect(await b.get('x')).toEqual({ target: 1, active: 0 });
+  });
+
   test('stop rejects pending acquires, withdraws them, aborts lease signals; leases count until released, then the member leaves', async () => {
     const name = freshName();
     const [a, b] = await fleet.pool(2, { name });

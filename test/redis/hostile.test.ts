@@ -4,6 +4,7 @@ import { decodeText, encodeText, poolKeys } from '../../src/redis/redis-keys.js'
 import { clientKinds } from './clients.js';
 import { freshName, TestFleet, useRedisServer } from './fleet.js';
 import { redisTestsRun } from './redis-server.js';
+import { waitFor } from './wait-for.js';
 
 const server = useRedisServer({ beforeAll, afterAll });
 
@@ -103,18 +104,27 @@ describe.runIf(redisTestsRun).each(clientKinds)('hostile data and bad input, ove
 
   test('a foreign value in a key of the pool is refused with ForeignValueError and no count changes', async () => {
     const name = freshName();
-    const [a] = await fleet.pool(1, { name });
+    const [a] = await fleet.pool(1, { name, leaseTtl: 300 });
     if (!a) throw new Error('no pool');
     const probe = await fleet.client();
     const { tag } = poolKeys('workpool', name);
     await a.set('x', 2);
+    const held = await a.acquire();
+    await a.set('x', 1);
     await probe.command(['SET', `${tag}q:x`, 'not a queue']);
+    // x is saturated: this request would queue in the foreign key.
     const error = await a.acquire({ key: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ForeignValueError);
     expect((error as ForeignValueError).redisKey).toBe(`${tag}q:x`);
     expect((error as ForeignValueError).message).toContain('q:x');
-    expect(await a.get('x')).toEqual({ target: 2, active: 0 });
+    expect(await a.get('x')).toEqual({ target: 1, active: 1 });
+    // The release would hand on through the foreign queue: refused, the lease still counts.
+    await expect(held.release()).rejects.toBeInstanceOf(ForeignValueError);
+    expect(await a.get('x')).toEqual({ target: 1, active: 1 });
     await probe.command(['DEL', `${tag}q:x`]);
+    // The member's next heartbeat lists the lease nobody holds any more, and the member gives it back.
+    await waitFor(async () => (await a.get('x')).active === 0, { what: 'the refused release mended' });
+    await a.set('x', 2);
     await probe.command(['HSET', `${tag}groups`, 'y', 'garbage']);
     await expect(a.get('y')).rejects.toBeInstanceOf(ForeignValueError);
     await expect(a.set('y', 1)).rejects.toBeInstanceOf(ForeignValueError);

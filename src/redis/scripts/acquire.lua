@@ -10,19 +10,16 @@ return run(function()
   if not is_member(CALLER) then return { 'gone', own } end
   local request, want = ARGV[3], ARGV[4]
   local key = nil
-  if want ~= '*' then
-    key = string.sub(want, 2)
-    guard_key(key)
-  end
-  guard_caller()
+  if want ~= '*' then key = string.sub(want, 2) end
   local g = grantable(key)
   if g then
-    if key == nil then guard_key(g.key) end
+    guard({ P .. 'ml:' .. CALLER, 'hash', P .. 'l:' .. g.key, 'zset' })
     local id = grant_now(g, request)
     return { 'granted', id, g.target, g.active, g.key, own }
   end
   local queue = ANYQ
   if key ~= nil then queue = P .. 'q:' .. key end
+  guard({ queue, 'zset', P .. 'mw:' .. CALLER, 'hash' })
   redis.call('ZADD', queue, next_seq(), CALLER .. ':' .. request)
   redis.call('HSET', P .. 'mw:' .. CALLER, request, want)
   return { 'queued', own }

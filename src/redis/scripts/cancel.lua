@@ -5,12 +5,12 @@
 -- Reply: { "ok", <notices> } (withdrawn) | { "none", <notices> } (not waiting)
 return run(function()
   begin()
-  guard_caller()
   local mw = P .. 'mw:' .. CALLER
   local want = redis.call('HGET', mw, ARGV[3])
   if not want then return { 'none', own } end
   local queue = ANYQ
   if want ~= '*' then queue = P .. 'q:' .. string.sub(want, 2) end
+  guard({ queue, 'zset' })
   redis.call('ZREM', queue, CALLER .. ':' .. ARGV[3])
   redis.call('HDEL', mw, ARGV[3])
   return { 'ok', own }

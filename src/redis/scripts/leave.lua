@@ -5,6 +5,7 @@
 -- Reply: { "ok", <notices> }
 return run(function()
   begin()
+  guard_all_fixed()
   guard_caller()
   drop_waiters(CALLER)
   if ARGV[3] == 'final' then

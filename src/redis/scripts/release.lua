@@ -6,11 +6,7 @@
 -- out: released before, or lost, D5; nothing changed)
 return run(function()
   begin()
-  guard_caller()
-  local v = redis.call('HGET', P .. 'ml:' .. CALLER, ARGV[3])
-  if not v then return { 'none', own } end
-  local key = string.match(v, '^%d+ [01] (.*)$')
-  if key then guard_key(key) end
   local g = release(CALLER, ARGV[3])
+  if not g then return { 'none', own } end
   return { 'ok', g.target, g.active, g.key, own }
 end)

@@ -8,7 +8,6 @@ return run(function()
   if not is_member(CALLER) then return { 'gone', own } end
   local key, target = ARGV[3], tonumber(ARGV[4])
   guard_key(key)
-  guard_caller()
   local g = group(key)
   if not g then
     if target == 0 then return { 'ok', 0, 0, own } end

@@ -8,14 +8,10 @@ return run(function()
   begin()
   if not is_member(CALLER) then return { 'gone', own } end
   local key = nil
-  if ARGV[4] ~= '*' then
-    key = string.sub(ARGV[4], 2)
-    guard_key(key)
-  end
-  guard_caller()
+  if ARGV[4] ~= '*' then key = string.sub(ARGV[4], 2) end
   local g = grantable(key)
   if not g then return { 'none', own } end
-  if key == nil then guard_key(g.key) end
+  guard({ P .. 'ml:' .. CALLER, 'hash', P .. 'l:' .. g.key, 'zset' })
   local id = grant_now(g, ARGV[3])
   return { 'granted', id, g.target, g.active, g.key, own }
 end)

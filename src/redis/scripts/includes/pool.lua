@@ -41,9 +41,21 @@ local function guard(list)
   end
 end
 
--- The fixed keys every script may write, checked first so that a foreign value changes nothing.
+-- The fixed keys a script may write before reading them, checked first so that a foreign value
+-- changes nothing. MEMBERS and GROUPS are read (ZRANGEBYSCORE in reap, HGET in group) before any
+-- write of the scripts that start with begin(), so a foreign value there fails before writing too;
+-- the paths that write them before reading (reap, leave) check them themselves.
 local function guard_fixed()
+  guard({ READY, 'zset', ANYQ, 'zset', META, 'hash' })
+end
+
+local function guard_all_fixed()
   guard({ GROUPS, 'hash', READY, 'zset', MEMBERS, 'zset', ANYQ, 'zset', META, 'hash' })
+end
+
+-- The keys of a member that a grant to it writes.
+local function guard_member(member)
+  guard({ P .. 'mw:' .. member, 'hash', P .. 'ml:' .. member, 'hash' })
 end
 
 local function now_ms()
@@ -112,6 +124,7 @@ local function issue(g, member, request)
 end
 
 -- Takes the waiter out of its queues and grants it a new lease of g, told to its member (D4).
+-- Its member's keys must have been checked (guard_member) before the script's first write.
 local function grant_waiter(g, entry, queue)
   local member, request = split_entry(entry)
   redis.call('ZREM', queue, entry)
@@ -129,6 +142,7 @@ local function serve(g)
   while s > 0 do
     local entry, queue = oldest_for(g.key)
     if not entry then break end
+    guard_member((split_entry(entry)))
     grant_waiter(g, entry, queue)
     granted = true
     s = s - 1
@@ -181,15 +195,18 @@ local function release(member, id)
   if not key then foreign(ml, 'a field that is not "<request> <revoked> <key>"') end
   local g = group(key)
   if not g then foreign(GROUPS, 'no group for a lease out') end
-  redis.call('HDEL', ml, id)
-  redis.call('ZREM', P .. 'l:' .. key, id .. ':' .. member)
+  local lk = P .. 'l:' .. key
+  guard({ lk, 'zset' })
   g.active = g.active - 1
-  if spare(g) > 0 then
-    local entry, queue = oldest_for(key)
-    if entry then
-      grant_waiter(g, entry, queue)
-      return g
-    end
+  -- Found (reading both queues) and checked before anything is written.
+  local entry, queue
+  if spare(g) > 0 then entry, queue = oldest_for(key) end
+  if entry then guard_member((split_entry(entry))) end
+  redis.call('HDEL', ml, id)
+  redis.call('ZREM', lk, id .. ':' .. member)
+  if entry then
+    grant_waiter(g, entry, queue)
+    return g
   end
   save(g)
   if spare(g) > 0 and not redis.call('ZSCORE', READY, key) then redis.call('ZADD', READY, next_seq(), key) end
@@ -218,11 +235,17 @@ end
 local function drop_waiters(member)
   local mw = P .. 'mw:' .. member
   local waiters = redis.call('HGETALL', mw)
+  local queues = {}
   for i = 1, #waiters, 2 do
     local want = waiters[i + 1]
-    local queue = ANYQ
-    if want ~= '*' then queue = P .. 'q:' .. string.sub(want, 2) end
-    redis.call('ZREM', queue, member .. ':' .. waiters[i])
+    queues[i] = ANYQ
+    if want ~= '*' then
+      queues[i] = P .. 'q:' .. string.sub(want, 2)
+      guard({ queues[i], 'zset' })
+    end
+  end
+  for i = 1, #waiters, 2 do
+    redis.call('ZREM', queues[i], member .. ':' .. waiters[i])
   end
   redis.call('DEL', mw)
 end
@@ -238,8 +261,9 @@ end
 local function reap(now)
   local dead = redis.call('ZRANGEBYSCORE', MEMBERS, '-inf', now, 'LIMIT', 0, 16)
   if #dead == 0 then return end
+  guard_all_fixed()
   for i = 1, #dead do
-    guard({ P .. 'mw:' .. dead[i], 'hash', P .. 'ml:' .. dead[i], 'hash' })
+    guard_member(dead[i])
   end
   for i = 1, #dead do
     drop_waiters(dead[i])
@@ -255,13 +279,14 @@ local function is_member(member)
   return redis.call('ZSCORE', MEMBERS, member) ~= false
 end
 
--- Checks the keys of key's group and the caller's own keys, which the script may write.
+-- Checks the keys of key's group, which set may write.
 local function guard_key(key)
   guard({ P .. 'q:' .. key, 'zset', P .. 'l:' .. key, 'zset' })
 end
 
+-- Checks the caller's own keys, for the scripts that may write both.
 local function guard_caller()
-  guard({ P .. 'mw:' .. CALLER, 'hash', P .. 'ml:' .. CALLER, 'hash' })
+  guard_member(CALLER)
 end
 
 -- Starts a script: checks the fixed keys, reaps the dead; returns Redis' time in ms.
@@ -279,8 +304,11 @@ local function run(main)
   if type(result) == 'table' and result.foreign then
     return { 'foreign', result.foreign, result.found }
   end
-  if type(result) == 'table' and result.err and string.find(result.err, 'WRONGTYPE', 1, true) then
-    return { 'foreign', '', result.err }
+  -- A key read before any write held another type: nothing was written.
+  local message = result
+  if type(result) == 'table' then message = result.err end
+  if type(message) == 'string' and string.find(message, 'WRONGTYPE', 1, true) then
+    return { 'foreign', '', message }
   end
   error(result)
 end

@@ -1,11 +1,10 @@
 import { type Actor, createActor, fromPromise } from 'xstate';
-import { got } from '../api/describe-value.js';
 import { LeaseRevokedError, PoolStoppedError } from '../api/errors.js';
 import { guardInspect } from '../api/inspect-guard.js';
 import { leaseIterator } from '../api/lease-iterator.js';
 import { LeaseLostError } from '../api/lease-lost-error.js';
 import type { Counts } from '../api/pool.js';
-import { assertFunction, assertOptions, assertSignal, assertTarget } from '../api/validate.js';
+import { assertFunction, assertOptions, assertTarget } from '../api/validate.js';
 import type { Subscription } from './client-adapter.js';
 import { RedisPoolError } from './errors.js';
 import { type BeatOutput, type MemberActorRef, memberMachine } from './member-machine.js';
@@ -19,6 +18,7 @@ import type {
   RedisTryAcquireOptions,
 } from './redis-pool.js';
 import { type HeartbeatReply, type Notice, parseNotice, ScriptRunner, type SeenCounts } from './script-runner.js';
+import { assertStringKey, readAcquireOptions, readRedisPoolOptions } from './validate-options.js';
 
 /** A pending `acquire` of this member. */
 interface Pending<K extends string> {
@@ -36,17 +36,6 @@ interface Pending<K extends string> {
 }
 
 const noop = () => {};
-
-function assertStringKey(key: unknown, name = 'key'): asserts key is string {
-  if (typeof key !== 'string') throw new TypeError(`Expected \`${name}\` to be a string, ${got(key)}`);
-}
-
-function readAcquireOptions<K extends string>(options: unknown, call: string): RedisAcquireOptions<K> {
-  assertOptions(options, call, ['key', 'signal']);
-  assertSignal(options?.signal);
-  if (options?.key !== undefined) assertStringKey(options.key);
-  return (options ?? {}) as RedisAcquireOptions<K>;
-}
 
 /** Waits `ms` (used between retries of a release that could not reach Redis). */
 function pause(ms: number): Promise<void> {
@@ -81,6 +70,8 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   #beats = 0;
   /** Joins so far (the first included). */
   #joins = 0;
+  /** The highest lease id this member has seen, handed to Redis at each join (fencing tokens survive data loss). */
+  #highestLease = 0;
   #withdrawn: Promise<void> | undefined;
   #resolveWithdrawn: () => void = noop;
   #resolveDone: () => void = noop;
@@ -327,6 +318,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   }
 
   #hold(leaseId: number, key: K): MemberLease<K> {
+    this.#highestLease = Math.max(this.#highestLease, leaseId);
     const lease = new MemberLease<K>(leaseId, key, this.#leaseOwner, this.#beats);
     this.#leases.set(leaseId, lease);
     if (this.stopped) lease.windDown(new PoolStoppedError());
@@ -359,6 +351,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   #onNotice(notice: Notice): void {
     switch (notice.type) {
       case 'grant':
+        this.#highestLease = Math.max(this.#highestLease, notice.lease);
         this.#observe(notice);
         this.#granted(notice.request, notice.lease, notice.key);
         return;
@@ -441,7 +434,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       this.#loseLeases();
       await this.#runner.leave(true);
     }
-    await this.#runner.join(this.#leaseTtl);
+    await this.#runner.join(this.#leaseTtl, this.#highestLease);
     this.#joins++;
     const again = [...this.#requests.values()].filter((p) => p.state !== 'sending' || p.sentIn < this.#joins - 1);
     for (const pending of again) {
@@ -501,26 +494,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 export async function createRedisPool<K extends string = string>(
   options: CreateRedisPoolOptions,
 ): Promise<RedisPool<K>> {
-  const raw: unknown = options;
-  if (raw === undefined)
-    throw new TypeError('Expected the options of `createRedisPool` to be an object, got undefined');
-  assertOptions(raw, 'createRedisPool', ['redis', 'name', 'prefix', 'leaseTtl', 'signal', 'inspect']);
-  const opts = raw as unknown as CreateRedisPoolOptions;
-  if (typeof opts.name !== 'string' || opts.name === '') {
-    throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(opts.name)}`);
-  }
-  const prefix = opts.prefix ?? 'workpool';
-  if (typeof prefix !== 'string') throw new TypeError(`Expected \`prefix\` to be a string, ${got(prefix)}`);
-  const leaseTtl = opts.leaseTtl ?? 30_000;
-  if (typeof leaseTtl !== 'number') throw new TypeError(`Expected \`leaseTtl\` to be a number, ${got(leaseTtl)}`);
-  if (!Number.isSafeInteger(leaseTtl) || leaseTtl < 100) {
-    throw new RangeError(`Expected \`leaseTtl\` to be an integer of at least 100 (ms), ${got(leaseTtl)}`);
-  }
-  assertSignal(opts.signal);
-  const inspect: unknown = opts.inspect;
-  if (inspect !== undefined && typeof inspect !== 'function' && (typeof inspect !== 'object' || inspect === null)) {
-    assertFunction(inspect, 'inspect');
-  }
+  const { opts, prefix, leaseTtl } = readRedisPoolOptions(options);
   const member = globalThis.crypto.randomUUID();
   const runner = new ScriptRunner(opts.redis, poolKeys(prefix, opts.name), member);
   const pool = new RedisMemberPool<K>(opts, runner, leaseTtl);

@@ -3,7 +3,14 @@ export { LeaseLostError } from '../api/lease-lost-error.js';
 export type { Counts, InspectObserver } from '../index.js';
 export { createRedisPool } from './create-redis-pool.js';
 export { ForeignValueError, RedisPoolError } from './errors.js';
-export type { MemberActorRef, MemberContext, MemberEvent, MemberMachine } from './member-machine.js';
+export type {
+  CountsSeenEvent,
+  MemberActorRef,
+  MemberContext,
+  MemberControlEvent,
+  MemberEvent,
+  MemberMachine,
+} from './member-machine.js';
 export type {
   CreateRedisPoolOptions,
   RedisAcquireOptions,

@@ -42,13 +42,26 @@ export interface BeatOutput {
   readonly sentAt: number;
 }
 
+/** A reply from Redis showed `key`'s fleet-wide counts. */
+export interface CountsSeenEvent {
+  /** The event's type. */
+  readonly type: 'counts.seen';
+  /** The key whose counts were seen. */
+  readonly key: string;
+  /** Its target, fleet-wide. */
+  readonly target: number;
+  /** Its leases out, fleet-wide. */
+  readonly active: number;
+}
+
+/** A control event of the member: Redis forgot it (`member.gone`), stop, leave, or its local lease deadline passed. */
+export interface MemberControlEvent {
+  /** The event's type. */
+  readonly type: 'member.gone' | 'member.stop' | 'member.leave' | 'lease.deadline';
+}
+
 /** Every event the member actor accepts. */
-export type MemberEvent =
-  | { readonly type: 'counts.seen'; readonly key: string; readonly target: number; readonly active: number }
-  | { readonly type: 'member.gone' }
-  | { readonly type: 'member.stop' }
-  | { readonly type: 'member.leave' }
-  | { readonly type: 'lease.deadline' };
+export type MemberEvent = CountsSeenEvent | MemberControlEvent;
 
 /** What the member actor emits to its facade. */
 export type MemberEmitted =
@@ -242,7 +255,11 @@ export const memberMachine = memberSetup.createMachine({
             beating: {
               invoke: {
                 src: 'heartbeat',
-                onDone: { target: 'idle', actions: 'recordBeat' },
+                // Reaped while draining: its leases are gone, so nothing is left to wait for.
+                onDone: [
+                  { guard: 'isGone', target: 'idle', actions: 'loseLeases' },
+                  { target: 'idle', actions: 'recordBeat' },
+                ],
                 onError: 'idle',
               },
             },

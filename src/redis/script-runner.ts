@@ -106,9 +106,9 @@ export class ScriptRunner {
     return reply;
   }
 
-  /** Joins (or stays in) the pool for `ttl` ms of Redis time. */
-  async join(ttl: number): Promise<void> {
-    await this.#run('join', [String(ttl)]);
+  /** Joins (or stays in) the pool for `ttl` ms of Redis time; lease ids continue above `highestLease`. */
+  async join(ttl: number, highestLease: number): Promise<void> {
+    await this.#run('join', [String(ttl), String(highestLease)]);
   }
 
   /** Extends membership by `ttl` ms; lists this member's leases and waiters, or says it is no member. */

@@ -123,6 +123,19 @@ describe.runIf(redisTestsRun).each(clientKinds)('liveness, stop and faults, over
     expect(a.actor.getSnapshot().status).toBe('done');
   });
 
+  test('a stopping member whose leases are lost meanwhile leaves without waiting for their release', async () => {
+    const [a] = await fleet.pool(1, { leaseTtl });
+    if (!a) throw new Error('no pool');
+    probe = await fleet.client();
+    await a.set('x', 1);
+    const held = await a.acquire();
+    await a.stop();
+    await probe.command(['FLUSHALL']);
+    await a.done;
+    expect(held.signal.reason).toBeInstanceOf(PoolStoppedError);
+    await held.release();
+  });
+
   test('a member stopped with no lease out leaves at once', async () => {
     const [a] = await fleet.pool(1);
     await a?.stop();
@@ -197,6 +210,8 @@ describe.runIf(redisTestsRun).each(clientKinds)('liveness, stop and faults, over
     await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1, { what: 'the waiter queued again' });
     await a.set('x', 1);
     const lease = await waiting;
+    // Lease ids keep rising across the loss: the members handed Redis the highest they had seen.
+    expect(lease.id).toBeGreaterThan(held.id);
     await held.release();
     expect(await a.get('x')).toEqual({ target: 1, active: 1 });
     await lease.release();

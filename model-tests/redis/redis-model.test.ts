@@ -1,0 +1,52 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import { createRedisPool } from '../../src/redis/index.js';
+import { connectClient, type TestClient } from '../../test/redis/clients.js';
+import { type RedisServer, redisTestsRun, startRedisServer } from '../../test/redis/redis-server.js';
+import { checkProperty } from '../runs.js';
+import { redisCommands, runRedisCommands } from './redis-commands.js';
+import type { ModelClient } from './redis-system.js';
+
+/**
+ * The Redis pool against the model of SPEC (DISTRIBUTED D1): one member,
+ * then one pool shared by three members in this process (node-redis,
+ * ioredis, node-redis), compared after every command. Bounded under
+ * `npm test`; `npm run fuzz` runs 100× more.
+ */
+describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () => {
+  let server: RedisServer | undefined;
+  const connections: TestClient[] = [];
+  const clients: ModelClient[] = [];
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    for (const kind of ['node-redis', 'ioredis', 'node-redis'] as const) {
+      const client = await connectClient(kind, server.url);
+      connections.push(client);
+      clients.push({ redis: client.client as ModelClient['redis'], ping: () => client.command(['PING']) });
+    }
+  });
+
+  afterAll(async () => {
+    for (const c of connections) await c.close();
+    await server?.stop();
+  });
+
+  test('stories of calls on one member settle as the model says', async () => {
+    await checkProperty(
+      'stories of calls on one member settle as the model says',
+      fc.asyncProperty(fc.constantFrom(0, 1), redisCommands(1, 40), (which, commands) =>
+        runRedisCommands([clients[which] as ModelClient], commands, createRedisPool),
+      ),
+      25,
+    );
+  }, 120_000);
+
+  test('stories of calls spread over three members of one pool settle as the model says', async () => {
+    await checkProperty(
+      'stories of calls spread over three members of one pool settle as the model says',
+      fc.asyncProperty(redisCommands(3, 50), (commands) => runRedisCommands(clients, commands, createRedisPool)),
+      25,
+    );
+  }, 120_000);
+});

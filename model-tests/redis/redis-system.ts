@@ -1,0 +1,177 @@
+import type { createRedisPool, RedisLease, RedisPool } from '../../src/redis/index.js';
+import type { Outcome, Want } from '../model.js';
+import { AbortReason } from '../system.js';
+
+/** A connected client of either kind, as `createRedisPool` takes it, with a round trip on its connection. */
+export interface ModelClient {
+  readonly redis: Parameters<typeof createRedisPool>[0]['redis'];
+  /** One round trip on this client's connection: Redis answers it after everything sent before. */
+  ping(): Promise<unknown>;
+}
+
+/** One `acquire()` or `drained()` the test made. */
+export interface RedisRequest {
+  readonly request: number;
+  readonly member: number;
+  readonly want: Want | undefined;
+  readonly controller: AbortController | undefined;
+  settled: boolean;
+}
+
+/** A lease delivered to the test, with the member that got it. */
+export interface DeliveredLease {
+  readonly lease: RedisLease<string>;
+  readonly member: number;
+  released: boolean;
+}
+
+let runs = 0;
+
+/**
+ * The members of one Redis pool under test (all in this process, each on
+ * its own client) and what the test saw of them: every request and how it
+ * settled, in settle order, and every lease delivered.
+ */
+export class RedisSystem {
+  readonly log: Outcome[] = [];
+  readonly strangeErrors: unknown[] = [];
+  readonly requests: RedisRequest[] = [];
+  readonly delivered: DeliveredLease[] = [];
+  /** Model lease id → the real lease id it was delivered as. */
+  readonly idOf = new Map<number, number>();
+  /** How far `log` the comparison has read. */
+  logRead = 0;
+  #listeners = new Set<() => void>();
+
+  private constructor(
+    readonly members: RedisPool<string>[],
+    readonly clients: readonly ModelClient[],
+    readonly name: string,
+  ) {}
+
+  /** A fresh pool (a name no run used) with one member per client, made by `create` (`createRedisPool`). */
+  static async create(clients: readonly ModelClient[], create: typeof createRedisPool): Promise<RedisSystem> {
+    const name = `model-${process.pid}-${runs++}`;
+    const members: RedisPool<string>[] = [];
+    for (const client of clients) members.push(await create<string>({ redis: client.redis, name, leaseTtl: 10_000 }));
+    return new RedisSystem(members, clients, name);
+  }
+
+  member(i: number): RedisPool<string> {
+    const m = this.members[i];
+    if (!m) throw new Error(`no member ${i}`);
+    return m;
+  }
+
+  #record(outcome: Outcome): void {
+    this.log.push(outcome);
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  /** Resolves once `log` holds `count` outcomes, or after `timeoutMs` (the comparison then says what is missing). */
+  waitForLog(count: number, timeoutMs: number): Promise<void> {
+    if (this.log.length >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#listeners.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (this.log.length >= count) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#listeners.add(check);
+    });
+  }
+
+  /**
+   * Resolves once everything member `i` sent to Redis so far has been run
+   * there: a macrotask lets the member's pending calls reach its client,
+   * then a PING on the same connection comes back after them.
+   */
+  async barrier(i: number): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.clients[i]?.ping();
+  }
+
+  acquire(member: number, want: Want, signal: 'none' | 'live' | 'aborted'): RedisRequest {
+    const controller = signal === 'none' ? undefined : new AbortController();
+    if (signal === 'aborted') controller?.abort(new AbortReason(this.requests.length));
+    const entry: RedisRequest = { request: this.requests.length, member, want, controller, settled: false };
+    this.requests.push(entry);
+    const options = {
+      ...(want.any ? {} : { key: want.key as string }),
+      ...(controller ? { signal: controller.signal } : {}),
+    };
+    this.member(member)
+      .acquire(options)
+      .then(
+        (lease) => {
+          entry.settled = true;
+          this.delivered.push({ lease, member, released: false });
+          this.#record({ request: entry.request, kind: 'lease', leaseId: lease.id, key: lease.key });
+        },
+        (error: unknown) => {
+          entry.settled = true;
+          if (controller && error === controller.signal.reason)
+            this.#record({ request: entry.request, kind: 'aborted' });
+          else if (error instanceof Error && error.name === 'PoolStoppedError') {
+            this.#record({ request: entry.request, kind: 'stopped' });
+          } else this.strangeErrors.push(error);
+        },
+      );
+    return entry;
+  }
+
+  drained(member: number): RedisRequest {
+    const entry: RedisRequest = {
+      request: this.requests.length,
+      member,
+      want: undefined,
+      controller: undefined,
+      settled: false,
+    };
+    this.requests.push(entry);
+    this.member(member)
+      .drained()
+      .then(
+        () => {
+          entry.settled = true;
+          this.#record({ request: entry.request, kind: 'drained' });
+        },
+        (error: unknown) => this.strangeErrors.push(error),
+      );
+    return entry;
+  }
+
+  async tryAcquire(member: number, want: Want): Promise<RedisLease<string> | undefined> {
+    const lease = await this.member(member).tryAcquire(want.any ? {} : { key: want.key as string });
+    if (lease) this.delivered.push({ lease, member, released: false });
+    return lease;
+  }
+
+  pendingAcquires(): RedisRequest[] {
+    return this.requests.filter((r) => r.want !== undefined && !r.settled);
+  }
+
+  /** Indexes of the members not stopped. */
+  live(): number[] {
+    return this.members.flatMap((m, i) => (m.stopped ? [] : [i]));
+  }
+
+  /** Stops every member and gives every lease back, so a run leaves nothing behind in Redis. */
+  async dispose(): Promise<void> {
+    const stops = this.members.map((m) => m.stop().catch(() => undefined));
+    for (let guard = 0; guard < 100; guard++) {
+      const held = this.delivered.filter((d) => !d.released);
+      if (held.length === 0) break;
+      for (const d of held) d.released = true;
+      await Promise.all(held.map((d) => d.lease.release().catch(() => undefined)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(stops);
+  }
+}
+
+export { AbortReason };

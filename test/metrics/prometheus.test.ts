@@ -1,25 +1,11 @@
-import { createServer } from 'node:net';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, expect, test } from 'vitest';
 import { createPool } from '../../src/index.js';
 import { instrumentPool } from '../../src/metrics/index.js';
+import { freePort } from '../free-port.js';
 import { flush, track } from '../support.js';
 import { ManualClock } from './support.js';
-
-/** A loopback port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /**
  * Reads a text exposition into a lookup of sample values by metric name and

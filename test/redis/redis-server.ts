@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freePort } from '../free-port.js';
 
 /** Where Debian's `redis-server` package puts the binary; any on PATH is used. */
 function findRedisServer(): string | undefined {
@@ -24,19 +25,7 @@ if (!redisTestsRun) {
   console.warn('Redis tests skipped: no redis-server on PATH (apt-get install redis-server)');
 }
 
-/** A free loopback TCP port, as the OS hands one out. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+export { freePort } from '../free-port.js';
 
 /** Sends one inline command and resolves with the first reply line. */
 function inlineCommand(port: number, command: string, timeoutMs: number): Promise<string> {

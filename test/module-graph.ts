@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+const root = join(import.meta.dirname, '..');
+
+/**
+ * The source files (relative to the repository) and the external packages
+ * an entry point loads, as a bundler follows its imports.
+ */
+export async function moduleGraph(entry: string): Promise<{ files: string[]; packages: string[] }> {
+  const result = await build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'silent',
+  });
+  const files = Object.keys(result.metafile.inputs);
+  const packages = Object.values(result.metafile.outputs).flatMap((output) =>
+    output.imports.filter((i) => i.external).map((i) => i.path),
+  );
+  return { files, packages };
+}

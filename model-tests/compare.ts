@@ -55,10 +55,43 @@ export function compareWithModel(model: PoolModel, real: RealSystem): void {
     );
   }
 
+  compareLeaseSignals(model, real);
+
   if (real.pool.stopped !== model.stopped || real.pool.signal.aborted !== model.stopped) {
     throw new InvariantError(
       'stopped',
       `stopped ${real.pool.stopped}, signal aborted ${real.pool.signal.aborted}, expected ${model.stopped}`,
     );
+  }
+}
+
+/**
+ * Compares each delivered lease's signal with the model (S11): aborted
+ * exactly when the model revoked it or the pool stopped while it was out,
+ * with the matching error. Signals of even ids are read at every check (so
+ * they are watched while out); odd ids only once released or stopped, so
+ * the first read of a signal after the fact is checked as well.
+ */
+function compareLeaseSignals(model: PoolModel, real: RealSystem): void {
+  for (const lease of real.delivered) {
+    if (lease.id % 2 === 1 && !real.released.has(lease) && !model.stopped) continue;
+    const want = model.windDown.get(lease.id);
+    const { signal } = lease;
+    const reason: unknown = signal.reason;
+    const got = !signal.aborted
+      ? undefined
+      : reason instanceof Error &&
+          reason.name === 'LeaseRevokedError' &&
+          sameKey((reason as { key?: unknown }).key, lease.key)
+        ? 'revoked'
+        : reason instanceof Error && reason.name === 'PoolStoppedError'
+          ? 'stopped'
+          : `aborted with ${String(reason)}`;
+    if (got !== want) {
+      throw new InvariantError(
+        'lease signal',
+        `lease ${lease.id} of ${showKey(lease.key)}${real.released.has(lease) ? ' (released)' : ''}: signal ${got ?? 'not aborted'}, expected ${want ?? 'not aborted'}`,
+      );
+    }
   }
 }

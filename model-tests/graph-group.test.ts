@@ -6,10 +6,13 @@ import { type GroupEvent, groupMachine } from '../src/machines/index.js';
 interface Counts {
   readonly target: number;
   readonly active: number;
+  /** The pool stopped and closed the group (S8). */
+  readonly closed?: boolean;
 }
 
-/** Where active stands against target, as SPEC S9 words it. */
-function standing({ target, active }: Counts): string {
+/** Where active stands against target, as SPEC S9 words it; after stop, whether leases are still out. */
+function standing({ target, active, closed }: Counts): string {
+  if (closed) return active === 0 ? 'closed' : 'closing';
   if (active < target) return 'granting';
   if (active === target) return active === 0 ? 'retired' : 'saturated';
   return 'draining';
@@ -17,10 +20,13 @@ function standing({ target, active }: Counts): string {
 
 /**
  * What an event does to a group's counts by SPEC: grants only below target,
- * releases only what is out; a retired group is gone and takes nothing.
+ * releases only what is out; a retired group is gone and takes nothing; a
+ * closed one keeps its target and takes only releases (S8).
  */
 function countsAfter(c: Counts, event: GroupEvent): Counts {
   if (standing(c) === 'retired') return c;
+  if (c.closed) return event.type === 'lease.release' && c.active > 0 ? { ...c, active: c.active - 1 } : c;
+  if (event.type === 'group.close') return { ...c, closed: true };
   if (event.type === 'target.set') return { target: event.target, active: c.active };
   if (event.type === 'lease.grant') return c.active < c.target ? { ...c, active: c.active + 1 } : c;
   return c.active > 0 ? { ...c, active: c.active - 1 } : c;
@@ -31,6 +37,7 @@ const EVENTS: GroupEvent[] = [
   ...TARGETS.map((target): GroupEvent => ({ type: 'target.set', target })),
   { type: 'lease.grant', leaseId: 1 },
   { type: 'lease.release', leaseId: 1 },
+  { type: 'group.close' },
 ];
 const INPUTS = [1, 2].map((target) => ({ key: 'k', target }));
 
@@ -43,13 +50,15 @@ const edge = (source: string, event: string, target: string) => `${source}:${eve
  */
 function feasibleEdges(): Set<string> {
   const edges = new Set<string>();
-  for (let target = 0; target <= 3; target++) {
-    for (let active = 0; active <= 3; active++) {
-      const from = { target, active };
-      if (standing(from) === 'retired') continue;
-      for (const event of [...[0, 1, 2, 3].map((t): GroupEvent => ({ type: 'target.set', target: t })), ...EVENTS]) {
-        const to = countsAfter(from, event);
-        if (to !== from) edges.add(edge(standing(from), event.type, standing(to)));
+  for (const closed of [false, true]) {
+    for (let target = 0; target <= 3; target++) {
+      for (let active = 0; active <= 3; active++) {
+        const from = { target, active, closed };
+        if (standing(from) === 'retired') continue;
+        for (const event of [...[0, 1, 2, 3].map((t): GroupEvent => ({ type: 'target.set', target: t })), ...EVENTS]) {
+          const to = countsAfter(from, event);
+          if (to !== from) edges.add(edge(standing(from), event.type, standing(to)));
+        }
       }
     }
   }
@@ -89,7 +98,10 @@ function replay(input: { key: string; target: number }, events: readonly GroupEv
     counts = countsAfter(counts, event);
     const snap = actor.getSnapshot();
     const path = events.map((e) => e.type + ('target' in e ? `(${e.target})` : '')).join(' → ');
-    expect({ target: snap.context.target, active: snap.context.active }, path).toEqual(counts);
+    expect({ target: snap.context.target, active: snap.context.active }, path).toEqual({
+      target: counts.target,
+      active: counts.active,
+    });
     expect(snap.value, path).toBe(standing(counts));
   }
   actor.stop();
@@ -113,23 +125,26 @@ describe('the group machine, path by path (xstate/graph)', () => {
         const expectStanding = (name: string) => () => {
           const { context, value } = actor.getSnapshot();
           expect(value).toBe(name);
-          expect(standing(context)).toBe(name);
+          const closed = name === 'closing' || name === 'closed';
+          expect(standing({ ...context, closed })).toBe(name);
           reached.add(name);
         };
         await path.test({
-          events: { 'target.set': execute, 'lease.grant': execute, 'lease.release': execute },
+          events: { 'target.set': execute, 'lease.grant': execute, 'lease.release': execute, 'group.close': execute },
           states: {
             granting: expectStanding('granting'),
             saturated: expectStanding('saturated'),
             draining: expectStanding('draining'),
             retired: expectStanding('retired'),
+            closing: expectStanding('closing'),
+            closed: expectStanding('closed'),
           },
         });
         actor.stop();
         replay(input, eventsOf(path.steps));
       }
     }
-    expect([...reached].sort()).toEqual(['draining', 'granting', 'retired', 'saturated']);
+    expect([...reached].sort()).toEqual(['closed', 'closing', 'draining', 'granting', 'retired', 'saturated']);
   });
 
   test('every simple path keeps the counts and the state in step, and takes only transitions SPEC allows', () => {

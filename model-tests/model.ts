@@ -32,6 +32,9 @@ export type Outcome =
   | { readonly request: number; readonly kind: 'stopped' }
   | { readonly request: number; readonly kind: 'drained' };
 
+/** Why a lease's signal aborted: revoked by `set` (S11), or the pool stopped (S8). */
+export type WindDown = 'revoked' | 'stopped';
+
 /** A lease the model handed out: its id and key. */
 export interface ModelLease {
   readonly leaseId: number;
@@ -57,6 +60,12 @@ export class PoolModel {
   outcomes: Outcome[] = [];
   /** Pending `drained()` calls, by request number. */
   readonly drainWaiters: number[] = [];
+  /**
+   * Lease id → why its signal aborted, for every lease whose signal did
+   * (S11): kept after release, since a released lease's signal stays as it
+   * was; a lease released before any of it never gets an entry.
+   */
+  readonly windDown = new Map<number, WindDown>();
   nextLeaseId = 1;
   stopped = false;
 
@@ -87,8 +96,20 @@ export class PoolModel {
       this.groups.push(g);
     }
     g.target = target;
+    this.#revokeNewest(g);
     this.#countsChanged(g);
     this.#serve();
+  }
+
+  /** `g`'s leases out that were not revoked, oldest first. */
+  unrevoked(g: ModelGroup): number[] {
+    return [...this.out].filter(([id, og]) => og === g && !this.windDown.has(id)).map(([id]) => id);
+  }
+
+  /** Revokes `g`'s newest unrevoked leases until at most its target are left (S11). */
+  #revokeNewest(g: ModelGroup): void {
+    const ids = this.unrevoked(g).sort((a, b) => a - b);
+    while (ids.length > g.target) this.windDown.set(ids.pop() as number, 'revoked');
   }
 
   /** `acquire()` on a running pool with a live signal: queue, then serve. */
@@ -133,10 +154,8 @@ export class PoolModel {
     this.stopped = true;
     for (const w of this.waiters.splice(0)) this.outcomes.push({ request: w.request, kind: 'stopped' });
     this.rotation.length = 0;
-    for (const g of [...this.groups]) {
-      g.target = 0;
-      this.#countsChanged(g);
-    }
+    // Stop changes no target (S8); every lease out is asked to wind down.
+    for (const id of this.out.keys()) if (!this.windDown.has(id)) this.windDown.set(id, 'stopped');
   }
 
   /** `drained()`: settles now if no lease is out, else at the release of the last one. */

@@ -101,9 +101,15 @@ export async function runRaceScenario(s: fc.Scheduler, scenario: RaceScenario): 
     held.push(lease);
     if (direct) idsInOrder.push(lease.id);
   };
+  /** Whether each released lease's signal had aborted when it was released. */
+  const abortedAtRelease = new Map<Lease<string>, boolean>();
   const release = (lease: Lease<string>) => {
+    if (released.has(lease)) return;
     released.add(lease);
+    // Odd ids are read only after release, so both ways to a signal are raced.
+    if (lease.id % 2 === 0) abortedAtRelease.set(lease, lease.signal.aborted);
     lease.release();
+    if (lease.id % 2 === 1) abortedAtRelease.set(lease, lease.signal.aborted);
   };
   const track = <T>(want: Want, raw: Promise<T>): Promise<T> => {
     const entry: Pending = { want, settled: false };
@@ -127,9 +133,15 @@ export async function runRaceScenario(s: fc.Scheduler, scenario: RaceScenario): 
     for (const k of RACE_KEYS) {
       const { target, active } = pool.get(k);
       total += active;
-      const holding = held.filter((l) => l.key === k && !released.has(l)).length;
-      if (holding !== active) {
-        throw new InvariantError('S6/S7 conservation', `${k} counts ${active} active, callers hold ${holding}`);
+      const holding = held.filter((l) => l.key === k && !released.has(l));
+      if (holding.length !== active) {
+        throw new InvariantError('S6/S7 conservation', `${k} counts ${active} active, callers hold ${holding.length}`);
+      }
+      // Odd ids' signals are not read while out (see release): the actor's ledger says.
+      const ledger = pool.actor.getSnapshot().context.leases;
+      const unrevoked = holding.filter((l) => (l.id % 2 === 1 ? !ledger.isRevoked(l.id) : !l.signal.aborted)).length;
+      if (!pool.stopped && unrevoked > target) {
+        throw new InvariantError('S11 revocation', `${k} has ${unrevoked} unrevoked leases out, target ${target}`);
       }
       for (const p of pending) {
         if (p.settled || !(p.want.any || sameKey(p.want.key, k))) continue;
@@ -137,8 +149,14 @@ export async function runRaceScenario(s: fc.Scheduler, scenario: RaceScenario): 
           throw new InvariantError('S5 no lost wake-ups', `a request waits while ${k} has ${active} of ${target}`);
       }
     }
+    for (const [lease, aborted] of abortedAtRelease) {
+      if (lease.signal.aborted !== aborted)
+        throw new InvariantError('S11 after release', `lease ${lease.id}'s signal aborted after its release`);
+    }
     if (pool.stopped) {
       if (pending.some((p) => !p.settled)) throw new InvariantError('S8 stop', 'a request is still pending after stop');
+      const live = held.find((l) => !released.has(l) && !l.signal.aborted);
+      if (live) throw new InvariantError('S11 stop', `lease ${live.id} is out after stop with its signal not aborted`);
       if (activeAfterStop !== undefined && total > activeAfterStop) {
         throw new InvariantError('S8 stop', `active grew from ${activeAfterStop} to ${total} after stop`);
       }
@@ -282,7 +300,9 @@ export async function runRaceScenario(s: fc.Scheduler, scenario: RaceScenario): 
     }
   }
   const left = RACE_KEYS.map((k) => pool.get(k).active).reduce((a, b) => a + b, 0);
-  if (left !== 0 || !drained || pool.keys().length !== 0) {
+  // Stop changes no target: only the keys set to 0 go once their leases are back.
+  const withTarget = RACE_KEYS.filter((k) => pool.get(k).target > 0);
+  if (left !== 0 || !drained || [...pool.keys()].sort().join() !== withTarget.sort().join()) {
     throw new InvariantError(
       'S8 drain',
       `after every lease came back: ${left} active, drained ${drained}, keys [${pool.keys().join(', ')}]`,

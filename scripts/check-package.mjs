@@ -39,10 +39,20 @@ const packageSources = [
   'tsconfig.json',
   'tsconfig.build.json',
   'src',
+  // The build writes the Redis scripts' module from src/redis/scripts/*.lua.
+  'scripts/build-redis-scripts.mjs',
 ];
 
 /** The runtime exports, so that adding or losing one is a deliberate change. */
-const exportedValues = ['PoolStoppedError', 'createPool', 'groupMachine', 'poolMachine', 'zeroLease'];
+const exportedValues = [
+  'LeaseLostError',
+  'LeaseRevokedError',
+  'PoolStoppedError',
+  'createPool',
+  'groupMachine',
+  'poolMachine',
+  'zeroLease',
+];
 
 function step(title, fn) {
   process.stdout.write(`check-package: ${title}\n`);
@@ -102,6 +112,27 @@ const listExports = `const names = Object.keys(await import('xstate-workpool')).
 console.log(names.join(','));
 `;
 
+/** The runtime exports of the Redis subpath; it loads no Redis client (the caller passes one). */
+const exportedRedisValues = [
+  'ForeignValueError',
+  'LeaseLostError',
+  'LeaseRevokedError',
+  'PoolStoppedError',
+  'RedisPoolError',
+  'createRedisPool',
+];
+
+const listRedisExports = `const redis = await import('xstate-workpool/redis');
+const main = await import('xstate-workpool');
+if (redis.LeaseRevokedError !== main.LeaseRevokedError || redis.LeaseLostError !== main.LeaseLostError) {
+  throw new Error('the error classes of the two entry points differ');
+}
+await redis.createRedisPool({ redis: {}, name: 'n' }).catch((error) => {
+  if (!(error instanceof TypeError)) throw error;
+});
+console.log(Object.keys(redis).sort().join(','));
+`;
+
 const requireFromCommonJs = `const { createPool, PoolStoppedError } = require('xstate-workpool');
 const pool = createPool();
 pool.stop();
@@ -123,6 +154,13 @@ export async function work(): Promise<number> {
 export const stopped: Error = new PoolStoppedError();
 // @ts-expect-error: 'ham' is not a key of this pool
 pool.set('ham', 1);
+
+import { createRedisPool, LeaseLostError, type RedisLease, type RedisPool } from 'xstate-workpool/redis';
+export async function fleet(redis: unknown): Promise<number> {
+  const shared: RedisPool<Key> = await createRedisPool<Key>({ redis, name: 'crawler', leaseTtl: 10_000 });
+  await using held: RedisLease<Key> = await shared.acquire({ key: 'spam' });
+  return held.id + (held.signal.reason instanceof LeaseLostError ? 1 : 0);
+}
 `;
 
 try {
@@ -161,6 +199,15 @@ try {
   step('import it by name from ESM: the export list', () => {
     writeFileSync(join(consumer, 'exports.mjs'), listExports);
     expectEqual('runtime exports', run('node', ['exports.mjs'], consumer).trim(), exportedValues.join(','));
+  });
+
+  step('import the Redis subpath by name: the export list', () => {
+    writeFileSync(join(consumer, 'redis-exports.mjs'), listRedisExports);
+    expectEqual(
+      'runtime exports of xstate-workpool/redis',
+      run('node', ['redis-exports.mjs'], consumer).trim(),
+      exportedRedisValues.join(','),
+    );
   });
 
   step('run the Go doc example', () => {

@@ -1,12 +1,14 @@
 export { createPool } from './api/create-pool.js';
-export { PoolStoppedError } from './api/errors.js';
+export { LeaseRevokedError, PoolStoppedError } from './api/errors.js';
 export { type Lease, zeroLease } from './api/lease.js';
+export { LeaseLostError } from './api/lease-lost-error.js';
 export type { AcquireOptions, CreatePoolOptions, InspectObserver, TryAcquireOptions } from './api/options.js';
 export type { Counts, Pool } from './api/pool.js';
 export type {
   GroupContext,
   GroupEvent,
   GroupMachine,
+  GroupState,
   PoolActorRef,
   PoolContext,
   PoolEmitted,

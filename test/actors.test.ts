@@ -104,7 +104,7 @@ describe('S9 actors and inspection', () => {
       groups: { count: 2, groups: ['group:spam', 'group:eggs'] },
       waiters: { waiting: 1, anyKey: 0, keysWaitedOn: 1 },
       ready: ['group:eggs'],
-      leases: { out: 1, nextId: 2 },
+      leases: { out: 1, revoked: 0, nextId: 2 },
     });
     pool.stop();
   });

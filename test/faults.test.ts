@@ -75,7 +75,7 @@ describe('faults', () => {
     const lease = await granted;
     await flush();
     expect(behind.reason).toBeInstanceOf(PoolStoppedError);
-    expect(pool.get('k')).toEqual({ target: 0, active: 1 });
+    expect(pool.get('k')).toEqual({ target: 1, active: 1 });
     const drained = track(pool.drained());
     lease.release();
     await flush();
@@ -102,7 +102,7 @@ describe('faults', () => {
     await flush();
     expect(first.state).toBe('fulfilled');
     expect(second.reason).toBeInstanceOf(PoolStoppedError);
-    expect(pool.get('k')).toEqual({ target: 0, active: 1 });
+    expect(pool.get('k')).toEqual({ target: 1, active: 1 });
     first.value?.release();
     expect(pool.actor.getSnapshot().value).toBe('stopped');
   });

@@ -7,13 +7,13 @@ import { createActor } from 'xstate';
 import {
   type GroupContext,
   type GroupEvent,
+  type GroupState,
   groupMachine,
   type Pool,
   type PoolContext,
   type PoolEmitted,
   type PoolEvent,
   poolMachine,
-  type Standing,
 } from '../src/index.js';
 
 describe('the pool machine', () => {
@@ -65,11 +65,11 @@ describe('the pool machine', () => {
 });
 
 describe('the group machine', () => {
-  test('accepts exactly the group events, and its states are the standings', () => {
+  test('accepts exactly the group events, and its states are the standings then closing and closed', () => {
     const actor = createActor(groupMachine, { input: { key: 'spam', target: 1 } });
     expectTypeOf(actor.send).parameter(0).toEqualTypeOf<GroupEvent>();
     expectTypeOf(actor.getSnapshot().context).toEqualTypeOf<GroupContext>();
-    expectTypeOf(actor.getSnapshot().value).toEqualTypeOf<Standing>();
+    expectTypeOf(actor.getSnapshot().value).toEqualTypeOf<GroupState>();
   });
 
   test('a wrong event or input is a compile error', () => {

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type RedisServer, redisTestsRun, startRedisServer } from './redis/redis-server.js';
 
 // The README's TypeScript blocks must compile against the package and run. A block without imports continues the
 // usage example, so it gets the example's imports and pool first, and a stop that ends any loop in it.
@@ -25,7 +26,10 @@ function readmeBlocks(): string[] {
 
 function asModule(block: string): string {
   const body = /^import /m.test(block) ? block : `${prelude}\n${block}`;
-  return `${body.replaceAll("'xstate-workpool'", "'../src/index.js'")}\nexport {};\n`;
+  const local = body
+    .replaceAll("'xstate-workpool/redis'", "'../src/redis/index.js'")
+    .replaceAll("'xstate-workpool'", "'../src/index.js'");
+  return `${local}\nexport {};\n`;
 }
 
 describe('README', () => {
@@ -52,9 +56,23 @@ describe('README', () => {
     });
   });
 
+  // The Redis mode's examples run against a redis-server of their own, named by REDIS_URL.
+  const usesRedis = (i: number) => blocks[i - 1]?.includes("'xstate-workpool/redis'") ?? false;
+  let redis: RedisServer | undefined;
+  beforeAll(async () => {
+    if (redisTestsRun && blocks.some((_, i) => usesRedis(i + 1))) redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
   test.each(
-    files.map((file, i) => [i + 1, file] as const).filter(([i]) => !blocks[i - 1]?.includes('createBrowserInspector')),
-  )('example %i runs to completion', (_, file) => {
-    execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'pipe', timeout: 30_000 });
+    files
+      .map((file, i) => [i + 1, file] as const)
+      .filter(([i]) => !blocks[i - 1]?.includes('createBrowserInspector'))
+      .filter(([i]) => redisTestsRun || !usesRedis(i)),
+  )('example %i runs to completion', (i, file) => {
+    const env = usesRedis(i) ? { ...process.env, REDIS_URL: redis?.url } : process.env;
+    execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, stdio: 'pipe', timeout: 30_000, env });
   });
 });

@@ -45,15 +45,55 @@ describe('S8 stop', () => {
     const lease = await pool.acquire();
     pool.set('idle', 1);
     pool.stop();
-    expect(pool.get('k')).toEqual({ target: 0, active: 1 });
-    expect(pool.keys()).toEqual(['k']);
+    expect(pool.get('k')).toEqual({ target: 2, active: 1 });
     expect(pool.actor.getSnapshot().value).toBe('stopping');
     lease.release();
-    expect(pool.get('k')).toEqual({ target: 0, active: 0 });
+    expect(pool.get('k')).toEqual({ target: 2, active: 0 });
     expect(pool.actor.getSnapshot().value).toBe('stopped');
   });
 
-  test('stop passes over a group already draining and closes every other group', async () => {
+  test('stop changes no target: get reports each target as last set, before and after the last release', async () => {
+    const pool = createPool<string>();
+    pool.set('k', 3);
+    pool.set('idle', 1);
+    const lease = await pool.acquire({ key: 'k' });
+    pool.stop();
+    expect(pool.get('k')).toEqual({ target: 3, active: 1 });
+    expect(pool.get('idle')).toEqual({ target: 1, active: 0 });
+    lease.release();
+    expect(pool.get('k')).toEqual({ target: 3, active: 0 });
+    expect(pool.get('idle')).toEqual({ target: 1, active: 0 });
+  });
+
+  test('after stop, keys() still lists the keys the pool had, in creation order', async () => {
+    const pool = createPool<string>();
+    pool.set('k', 2);
+    pool.set('idle', 1);
+    const lease = await pool.acquire({ key: 'k' });
+    pool.stop();
+    expect(pool.keys()).toEqual(['k', 'idle']);
+    lease.release();
+    expect(pool.keys()).toEqual(['k', 'idle']);
+  });
+
+  test('a group with leases out at stop is closing until its last release, then closed with its actor stopped', async () => {
+    const pool = createPool<string>();
+    pool.set('k', 2);
+    const a = await pool.acquire();
+    const b = await pool.acquire();
+    const ref = pool.actor.getSnapshot().context.groups.get('k')?.ref;
+    pool.stop();
+    expect(ref?.getSnapshot().value).toBe('closing');
+    a.release();
+    expect(ref?.getSnapshot().value).toBe('closing');
+    expect(ref?.getSnapshot().status).toBe('active');
+    b.release();
+    expect(ref?.getSnapshot().value).toBe('closed');
+    expect(ref?.getSnapshot().status).toBe('stopped');
+    expect(ref?.getSnapshot().context).toMatchObject({ target: 2, active: 0 });
+  });
+
+  test('a group draining to target 0 at stop is removed at its last release; the others keep their targets', async () => {
     const pool = createPool<string>();
     pool.set('a', 1);
     const lease = await pool.acquire({ key: 'a' });
@@ -62,11 +102,12 @@ describe('S8 stop', () => {
     pool.set('c', 2);
     pool.set('d', 3);
     pool.stop();
-    expect(pool.keys()).toEqual(['a']);
+    expect(pool.keys()).toEqual(['a', 'b', 'c', 'd']);
     expect(pool.get('a')).toEqual({ target: 0, active: 1 });
     expect(pool.actor.getSnapshot().value).toBe('stopping');
     lease.release();
-    expect(pool.keys()).toEqual([]);
+    expect(pool.keys()).toEqual(['b', 'c', 'd']);
+    expect(pool.get('c')).toEqual({ target: 2, active: 0 });
     expect(pool.actor.getSnapshot().value).toBe('stopped');
   });
 

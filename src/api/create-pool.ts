@@ -1,10 +1,10 @@
 import { type Actor, createActor } from 'xstate';
 import { type PoolActorRef, poolMachine } from '../machines/pool/pool-machine.js';
-import type { LeaseGrantedEmitted, PoolStoppedEmitted } from '../machines/pool/pool-types.js';
+import type { LeaseGrantedEmitted, LeasesRevokedEmitted, PoolStoppedEmitted } from '../machines/pool/pool-types.js';
 import type { LeaseWant } from '../machines/pool/waiter-queue.js';
-import { PoolStoppedError } from './errors.js';
+import { LeaseRevokedError, PoolStoppedError } from './errors.js';
 import { guardInspect } from './inspect-guard.js';
-import { type Lease, PoolLease } from './lease.js';
+import { type Lease, type LeaseOwner, PoolLease } from './lease.js';
 import { leaseIterator } from './lease-iterator.js';
 import type { AcquireOptions, CreatePoolOptions, TryAcquireOptions } from './options.js';
 import type { Counts, Pool } from './pool.js';
@@ -43,9 +43,20 @@ class ActorPool<K> implements Pool<K> {
 
   readonly #actor: Actor<typeof poolMachine>;
   readonly #stopController = new AbortController();
+  readonly #stopReason = new PoolStoppedError();
   readonly #pending = new Map<number, Settler<K>>();
   readonly #drainWaiters: Array<() => void> = [];
-  readonly #settle = (leaseId: number) => this.#actor.send({ type: 'lease.release', leaseId });
+  /** The controllers of the lease signals that were read, by lease id, while their leases are out. */
+  readonly #watched = new Map<number, AbortController>();
+  /** Revocations the actor decided in the event being sent, aborted once it has returned. */
+  readonly #revoked: LeasesRevokedEmitted[] = [];
+  readonly #leaseOwner: LeaseOwner = {
+    settle: (leaseId) => this.#send({ type: 'lease.release', leaseId }),
+    windDownReason: (leaseId, key) => this.#windDownReason(leaseId, key),
+    watch: (leaseId, controller) => this.#watched.set(leaseId, controller),
+    unwatch: (leaseId) => this.#watched.delete(leaseId),
+  };
+  #stopped = false;
   #nextRequestId = 1;
   #resolveDone: () => void = noop;
   #unlistenParent: () => void = noop;
@@ -58,6 +69,7 @@ class ActorPool<K> implements Pool<K> {
       this.#resolveDone = resolve;
     });
     this.#actor.on('lease.granted', (event) => this.#onGranted(event));
+    this.#actor.on('leases.revoked', (event) => this.#revoked.push(event));
     this.#actor.on('pool.drained', () => this.#onDrained());
     this.#actor.on('pool.stopped', (event) => this.#onStopped(event));
     this.#actor.start();
@@ -72,14 +84,14 @@ class ActorPool<K> implements Pool<K> {
   }
 
   get stopped(): boolean {
-    return this.#stopController.signal.aborted;
+    return this.#stopped;
   }
 
   set(key: K, target: number): void {
     assertKey(key);
     assertTarget(target);
     if (this.stopped) throw new PoolStoppedError(`Cannot set the target of a stopped pool`);
-    this.#actor.send({ type: 'target.set', key, target });
+    this.#send({ type: 'target.set', key, target });
   }
 
   get(key: K): Counts {
@@ -155,10 +167,16 @@ class ActorPool<K> implements Pool<K> {
   }
 
   stop(): void {
-    if (this.stopped) return;
+    if (this.#stopped) return;
+    this.#stopped = true;
     this.#unlistenParent();
-    this.#stopController.abort(new PoolStoppedError());
-    this.#actor.send({ type: 'pool.stop' });
+    // The actor stops granting before any user listener runs, so a listener
+    // that releases a lease cannot hand it to a request being rejected.
+    this.#send({ type: 'pool.stop' });
+    this.#stopController.abort(this.#stopReason);
+    const watched = [...this.#watched.values()];
+    this.#watched.clear();
+    for (const controller of watched) controller.abort(this.#stopReason);
     this.#resolveDone();
   }
 
@@ -167,8 +185,34 @@ class ActorPool<K> implements Pool<K> {
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
+  /**
+   * Sends `event` to the actor, then aborts the signals of the leases it
+   * revoked: after the actor has returned, so that the holders' listeners
+   * may call back into the pool and see it settled.
+   */
+  #send(event: Parameters<Actor<typeof poolMachine>['send']>[0]): void {
+    this.#actor.send(event);
+    if (this.#revoked.length > 0) this.#abortRevoked();
+  }
+
+  #abortRevoked(): void {
+    for (const { key, leaseIds } of this.#revoked.splice(0)) {
+      for (const leaseId of leaseIds) {
+        const controller = this.#watched.get(leaseId);
+        if (!controller) continue;
+        this.#watched.delete(leaseId);
+        controller.abort(new LeaseRevokedError(key));
+      }
+    }
+  }
+
+  #windDownReason(leaseId: number, key: unknown): unknown {
+    if (this.#actor.getSnapshot().context.leases.isRevoked(leaseId)) return new LeaseRevokedError(key);
+    return this.#stopped ? this.#stopReason : undefined;
+  }
+
   #onGranted({ requestId, leaseId, key }: LeaseGrantedEmitted): void {
-    const lease = new PoolLease<K>(leaseId, key as K, this.#settle);
+    const lease = new PoolLease<K>(leaseId, key as K, this.#leaseOwner);
     const pending = this.#pending.get(requestId);
     if (!pending) {
       // Its signal aborted while the grant was being decided: give it back (SPEC S7).

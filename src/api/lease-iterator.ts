@@ -1,16 +1,16 @@
 import { PoolStoppedError } from './errors.js';
-import type { Lease } from './lease.js';
 import type { AcquireOptions } from './options.js';
 
 /**
  * The async iterator behind `pool.leases()`. Each `next()` is one
  * `acquire()`; `return()` withdraws a pending one through its own abort
- * signal, and gives back a lease that was granted in the same turn.
+ * signal, and gives back a lease that was granted in the same turn. Shared by
+ * the in-process pool and the Redis pool, whose leases it only releases.
  */
-export function leaseIterator<K>(
-  acquire: (options: AcquireOptions<K>) => Promise<Lease<K>>,
+export function leaseIterator<K, L extends { release(): unknown }>(
+  acquire: (options: AcquireOptions<K>) => Promise<L>,
   options: AcquireOptions<K>,
-): AsyncIterableIterator<Lease<K>, undefined> {
+): AsyncIterableIterator<L, undefined> {
   const closed = new AbortController();
   // The pending acquire is withdrawn by return() or by the caller's signal, with that signal's reason.
   // (By hand rather than AbortSignal.any, which Node 20 has only from 20.3.)

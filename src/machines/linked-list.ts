@@ -66,6 +66,13 @@ export class LinkedList<T extends Linked<T>> {
     return head;
   }
 
+  /** Removes and returns the newest node. */
+  pop(): T | undefined {
+    const tail = this.#tail;
+    if (tail) this.remove(tail);
+    return tail;
+  }
+
   /** Empties the list, unlinking every node. */
   clear(): void {
     while (this.#head) this.remove(this.#head);

@@ -11,6 +11,8 @@ function countsAfter(context: GroupCounts, event: GroupEvent): GroupCounts {
       return { target: context.target, active: context.active + 1 };
     case 'lease.release':
       return { target: context.target, active: context.active - 1 };
+    case 'group.close':
+      return context;
   }
 }
 
@@ -24,6 +26,10 @@ const groupSetup = setup({
     /** The event leaves the group standing as `params.standing`. */
     leavesStanding: ({ context, event }, params: { standing: Standing }) =>
       standingOf(countsAfter(context, event)) === params.standing,
+    /** The group has no lease out after the event. */
+    leavesNoneOut: ({ context, event }) => countsAfter(context, event).active === 0,
+    /** The release is of a lease the group has out. */
+    hasLeaseOut: ({ context }) => context.active > 0,
   },
   actions: {
     /** Takes the counts the event leads to. */
@@ -60,11 +66,16 @@ const fromGranting = settleFrom('granting');
 const fromSaturated = settleFrom('saturated');
 const fromDraining = settleFrom('draining');
 
+/** Closing a group: at once if no lease is out, else once the last comes back. */
+const close = [{ guard: 'leavesNoneOut' as const, target: 'closed' }, { target: 'closing' }];
+
 /**
  * The actor of one key's group. Its context holds the key, target and active
  * count; its state says where active stands against target, so the inspector
  * shows each group's truth. It reaches `retired` when both counts are 0,
- * and its pool then stops it. Only its pool sends it events.
+ * and its pool then stops it. When the pool stops, the group goes to
+ * `closing` until its last lease out comes back, then `closed`, with its
+ * target as last set. Only its pool sends it events.
  * Context {@link GroupContext}; accepts {@link GroupEvent}; input `{ key, target }`.
  */
 export const groupMachine = groupSetup.createMachine({
@@ -73,14 +84,31 @@ export const groupMachine = groupSetup.createMachine({
   initial: 'granting',
   states: {
     granting: {
-      on: { 'target.set': fromGranting, 'lease.grant': fromGranting, 'lease.release': fromGranting },
+      on: {
+        'target.set': fromGranting,
+        'lease.grant': fromGranting,
+        'lease.release': fromGranting,
+        'group.close': close,
+      },
     },
     saturated: {
-      on: { 'target.set': fromSaturated, 'lease.release': fromSaturated },
+      on: { 'target.set': fromSaturated, 'lease.release': fromSaturated, 'group.close': close },
     },
     draining: {
-      on: { 'target.set': fromDraining, 'lease.release': fromDraining },
+      on: { 'target.set': fromDraining, 'lease.release': fromDraining, 'group.close': close },
     },
+    // The pool stopped with leases of this group out: the target stays as
+    // set (as Go's Get keeps it), the count goes down with each release.
+    closing: {
+      on: {
+        'lease.release': [
+          { guard: 'leavesNoneOut', target: 'closed', actions: 'applyCounts' },
+          { guard: 'hasLeaseOut', actions: 'applyCounts' },
+        ],
+      },
+    },
+    // The pool stopped and no lease of this group is out; its pool stops the actor.
+    closed: {},
     // Not a final state: a final child relays a done event whose type names
     // the child, and XState memoises transition candidates per event type on
     // the parent's state node, so every retired key would leak a cache entry.

@@ -32,5 +32,13 @@ export interface LeaseReleaseEvent {
   readonly leaseId: number;
 }
 
+/**
+ * The pool stopped: the group grants nothing more, keeps its target as set,
+ * and counts its leases out down as they are released.
+ */
+export interface GroupCloseEvent {
+  readonly type: 'group.close';
+}
+
 /** Every event a group actor accepts; all come from its pool. */
-export type GroupEvent = TargetSetEvent | LeaseGrantEvent | LeaseReleaseEvent;
+export type GroupEvent = TargetSetEvent | LeaseGrantEvent | LeaseReleaseEvent | GroupCloseEvent;

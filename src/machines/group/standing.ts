@@ -31,3 +31,10 @@ export function standingOf({ target, active }: GroupCounts): Standing | undefine
 export function spareOf({ target, active }: GroupCounts): number {
   return active < target ? target - active : 0;
 }
+
+/**
+ * Every state of a group actor: its standing while its pool runs, then
+ * `closing` (the pool stopped with leases of the group out) and `closed`
+ * (none left out). The target stays as last set in both.
+ */
+export type GroupState = Standing | 'closing' | 'closed';

@@ -15,6 +15,8 @@ export interface GrantEffects {
   tell(entry: GroupEntry, event: GroupEvent): void;
   /** Stop `entry`'s group actor, after what it was told. */
   retire(entry: GroupEntry): void;
+  /** Ask the holders of leases `leaseIds` of `key`'s group to wind down. */
+  revoked(key: unknown, leaseIds: readonly number[]): void;
 }
 
 /** Issues one new lease of `entry`'s group to `requestId`. */
@@ -67,7 +69,11 @@ export function grantNow(ctx: PoolContext, requestId: number, want: LeaseWant, o
   return true;
 }
 
-/** Sets the target of `key`'s group, creating or retiring the group (SPEC S1, S1a). */
+/**
+ * Sets the target of `key`'s group, creating or retiring the group (SPEC
+ * S1, S1a). A target below the leases out revokes the group's newest
+ * unrevoked leases until at most `target` are left unrevoked (S11).
+ */
 export function setTarget(
   ctx: PoolContext,
   key: unknown,
@@ -83,6 +89,7 @@ export function setTarget(
   }
   const counts = { target, active: existing.counts().active };
   out.tell(existing, { type: 'target.set', target });
+  if (existing.unrevoked.size > target) out.revoked(key, ctx.leases.revokeNewest(existing, target));
   if (standingOf(counts) === 'retired') forget(ctx, existing, out);
   else serveGroup(ctx, existing, counts, out);
 }
@@ -133,23 +140,41 @@ export function closeAll(ctx: PoolContext, out: GrantEffects): { dropped: number
 }
 
 /**
- * Sets the target of the next {@link CLOSE_BATCH} groups to 0, in creation
- * order, so the idle ones retire and the rest drain; returns whether groups
- * are left to close. A group already at target 0 (draining before the
- * stop) is passed over without counting.
+ * Closes the next {@link CLOSE_BATCH} groups, in creation order, and
+ * returns whether groups are left to close. A closed group keeps its target
+ * as set (SPEC S8); one with no lease out has its actor stopped now, the
+ * others once their last lease comes back (see {@link releaseAfterStop}).
  */
 export function closeGroups(ctx: PoolContext, out: GrantEffects): boolean {
-  let closed = 0;
-  while (closed < CLOSE_BATCH) {
+  for (let closed = 0; closed < CLOSE_BATCH; closed++) {
     const entry = ctx.groups.nextToClose();
     if (!entry) return false;
-    const { target, active } = entry.counts();
-    if (target === 0) continue;
-    closed++;
-    out.tell(entry, { type: 'target.set', target: 0 });
-    if (active === 0) forget(ctx, entry, out);
+    out.tell(entry, { type: 'group.close' });
+    const counts = entry.counts();
+    if (counts.active > 0) continue;
+    out.retire(entry);
+    entry.letGo(counts);
   }
   return ctx.groups.leftToClose > 0;
+}
+
+/**
+ * Takes lease `leaseId` back after the pool stopped: nothing is handed on.
+ * A closed group whose last lease this was has its actor stopped; one whose
+ * target was 0 is forgotten, as it would have been while running.
+ */
+export function releaseAfterStop(ctx: PoolContext, leaseId: number, out: GrantEffects): void {
+  const entry = ctx.leases.settle(leaseId);
+  if (!entry) return;
+  const wasClosing = entry.ref.getSnapshot().value === 'closing';
+  out.tell(entry, { type: 'lease.release', leaseId });
+  const { target, active } = entry.counts();
+  if (active !== 1 || !wasClosing) return;
+  if (target === 0) forget(ctx, entry, out);
+  else {
+    out.retire(entry);
+    entry.letGo({ target, active: 0 });
+  }
 }
 
 /**

@@ -1,8 +1,9 @@
 import { type ActorRefFrom, type AnyActorRef, createActor } from 'xstate';
 import { type GroupMachine, groupMachine } from '../group/group-machine.js';
 import type { GroupCounts } from '../group/standing.js';
-import type { Linked, LinkedList } from '../linked-list.js';
+import { type Linked, LinkedList } from '../linked-list.js';
 import { ChildIdNamer } from './child-id.js';
+import type { LeaseRecord } from './lease-ledger.js';
 
 /** A running group actor. */
 export type GroupActorRef = ActorRefFrom<GroupMachine>;
@@ -16,19 +17,44 @@ export class GroupEntry implements Linked<GroupEntry> {
   prev: GroupEntry | undefined;
   next: GroupEntry | undefined;
   list: LinkedList<GroupEntry> | undefined;
+  /** The group's leases out that were not revoked, oldest first. */
+  readonly unrevoked = new LinkedList<LeaseRecord>();
+  /** The group actor's id, kept after the actor is let go of. */
+  readonly id: string;
+  #ref: GroupActorRef | undefined;
+  /** The counts the group closed with, once its actor is let go of. */
+  #closedWith: GroupCounts | undefined;
 
   constructor(
     readonly key: unknown,
-    readonly ref: GroupActorRef,
-  ) {}
+    ref: GroupActorRef,
+  ) {
+    this.#ref = ref;
+    this.id = ref.id;
+  }
 
-  /** The group actor's current target and active count. */
+  /** The group's actor; absent once the stopped pool let go of it. */
+  get ref(): GroupActorRef {
+    if (!this.#ref) throw new Error(`The actor of ${this.id} was let go of at stop`);
+    return this.#ref;
+  }
+
+  /** The group actor's current target and active count, or those it closed with. */
   counts(): GroupCounts {
-    return this.ref.getSnapshot().context;
+    return this.#closedWith ?? (this.#ref as GroupActorRef).getSnapshot().context;
+  }
+
+  /**
+   * Keeps only `counts` of a group closed at stop, and lets go of its
+   * stopped actor, so that a stopped pool still held costs no actor per key.
+   */
+  letGo(counts: GroupCounts): void {
+    this.#closedWith = { target: counts.target, active: counts.active };
+    this.#ref = undefined;
   }
 
   toJSON(): string {
-    return this.ref.id;
+    return this.id;
   }
 }
 
@@ -112,7 +138,7 @@ export class GroupTable {
     const groups: string[] = [];
     for (const entry of this.#byKey.values()) {
       if (groups.length === KEYS_SHOWN) break;
-      groups.push(entry.ref.id);
+      groups.push(entry.id);
     }
     return { count: this.#byKey.size, groups };
   }

@@ -8,6 +8,7 @@ import {
   grantableEntry,
   grantNow,
   release,
+  releaseAfterStop,
   setTarget,
   stopsAtOnce,
 } from './grants.js';
@@ -44,6 +45,10 @@ class EnqueuedEffects implements GrantEffects {
 
   retire(entry: GroupEntry): void {
     this.#enqueue.stopChild(entry.ref);
+  }
+
+  revoked(key: unknown, leaseIds: readonly number[]): void {
+    this.#enqueue.emit({ type: 'leases.revoked', key, leaseIds });
   }
 }
 
@@ -96,6 +101,12 @@ const poolSetup = setup({
       release(context, event.leaseId, effectsOf(enqueue));
       if (context.leases.size === 0) enqueue.emit({ type: 'pool.drained' });
     }),
+    releaseLeaseAfterStop: enqueueActions(({ context, event, enqueue }) => {
+      // Stryker disable next-line all: bound to this event only, the check just narrows the type
+      if (event.type !== 'lease.release') return;
+      releaseAfterStop(context, event.leaseId, effectsOf(enqueue));
+      if (context.leases.size === 0) enqueue.emit({ type: 'pool.drained' });
+    }),
     cancelRequest: ({ context, event }) => {
       // Stryker disable next-line all: bound to this event only, the check just narrows the type
       if (event.type !== 'request.cancel') return;
@@ -116,7 +127,9 @@ const poolSetup = setup({
  * The pool actor. It owns the groups (one child actor per key), the FIFO of
  * waiters, the rotation of groups that can grant and the leases out, and
  * decides every grant synchronously inside the event that makes it possible
- * (SPEC S5). It tells the caller of a grant by emitting `lease.granted`.
+ * (SPEC S5). It tells the caller of a grant by emitting `lease.granted`, and
+ * of revoked leases by emitting `leases.revoked` inside the `target.set`
+ * event that lowers a target below the leases out (S11).
  *
  * States: `running` grants; `stopping` has stopped granting but still takes
  * releases of the leases out (and closes groups in batches, see
@@ -150,8 +163,8 @@ export const poolMachine = poolSetup.createMachine({
     stopping: {
       on: {
         'lease.release': [
-          { guard: 'releasesLastLease', target: 'stopped', actions: 'releaseLease' },
-          { actions: 'releaseLease' },
+          { guard: 'releasesLastLease', target: 'stopped', actions: 'releaseLeaseAfterStop' },
+          { actions: 'releaseLeaseAfterStop' },
         ],
         'groups.close': [
           { guard: 'stopsAtOnce', target: 'stopped', actions: 'closeMoreGroups' },

@@ -77,6 +77,17 @@ export interface LeaseGrantedEmitted {
   readonly key: unknown;
 }
 
+/**
+ * `set` lowered `key`'s target below its leases out: the holders of
+ * `leaseIds` (the group's newest unrevoked leases, newest first) are asked
+ * to wind down. They keep counting until released.
+ */
+export interface LeasesRevokedEmitted {
+  readonly type: 'leases.revoked';
+  readonly key: unknown;
+  readonly leaseIds: readonly number[];
+}
+
 /** The last lease out was released. */
 export interface PoolDrainedEmitted {
   readonly type: 'pool.drained';
@@ -89,4 +100,4 @@ export interface PoolStoppedEmitted {
 }
 
 /** Every event the pool actor emits to its listeners. */
-export type PoolEmitted = LeaseGrantedEmitted | PoolDrainedEmitted | PoolStoppedEmitted;
+export type PoolEmitted = LeaseGrantedEmitted | LeasesRevokedEmitted | PoolDrainedEmitted | PoolStoppedEmitted;

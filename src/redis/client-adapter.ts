@@ -1,0 +1,207 @@
+import { got } from '../api/describe-value.js';
+import { RedisPoolError } from './errors.js';
+
+/** A reply of Redis as both clients give it (RESP2): strings, integers, arrays, null. */
+export type RedisReply = string | number | null | RedisReply[];
+
+/** A script the adapter runs by its SHA1, loading it again if Redis forgot it. */
+export interface LoadedScript {
+  readonly name: string;
+  readonly source: string;
+  readonly sha: string;
+}
+
+/** A subscription connection the pool opened; closing it is the pool's job, not the caller's. */
+export interface Subscription {
+  /** Closes the connection (idempotent; never throws). */
+  close(): Promise<void>;
+}
+
+/**
+ * The small part of a Redis client the pool uses, the same over node-redis
+ * (client and cluster) and ioredis (client and cluster). It never closes
+ * the caller's client.
+ */
+export interface RedisAdapter {
+  /** Which client and topology it wraps, for messages. */
+  readonly kind: string;
+  /**
+   * Runs `script` with `keys` and `args` by EVALSHA, and by EVAL when Redis
+   * answers NOSCRIPT (restart, failover, SCRIPT FLUSH), invisibly. Rejects
+   * with a {@link RedisPoolError} whose `cause` is the client's error.
+   */
+  evalScript(script: LoadedScript, keys: readonly string[], args: readonly string[]): Promise<RedisReply>;
+  /**
+   * Opens a connection of its own subscribed to `channel`, calling
+   * `onMessage` with each message. Rejects with a {@link RedisPoolError}.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<Subscription>;
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/** Whether `error` is Redis' answer (node-redis' ErrorReply, ioredis' ReplyError), not a failure to reach it. */
+function isErrorReply(error: unknown): boolean {
+  for (let proto = Object.getPrototypeOf(error); proto; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
+    if (name === 'ErrorReply' || name === 'ReplyError') return true;
+  }
+  return false;
+}
+
+function wrap(error: unknown, what: string): RedisPoolError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new RedisPoolError(`Redis ${what} failed: ${reason}`, { cause: error, refused: isErrorReply(error) });
+}
+
+/** Runs `send(EVALSHA…)`, then `send(EVAL…)` on NOSCRIPT; wraps errors. */
+async function evalWith(
+  send: (args: string[]) => Promise<unknown>,
+  script: LoadedScript,
+  keys: readonly string[],
+  args: readonly string[],
+): Promise<RedisReply> {
+  const tail = [String(keys.length), ...keys, ...args];
+  try {
+    return (await send(['EVALSHA', script.sha, ...tail])) as RedisReply;
+  } catch (error) {
+    if (!isNoScript(error)) throw wrap(error, `script ${script.name}`);
+  }
+  try {
+    return (await send(['EVAL', script.source, ...tail])) as RedisReply;
+  } catch (error) {
+    throw wrap(error, `script ${script.name}`);
+  }
+}
+
+type AnyFunction = (...args: never[]) => unknown;
+
+function has(value: object, name: string): boolean {
+  return typeof (value as Record<string, unknown>)[name] === 'function';
+}
+
+/** node-redis ≥ 5, `createClient()` or `createCluster()`. */
+interface NodeRedisLike {
+  sendCommand: AnyFunction;
+  duplicate(): NodeRedisLike;
+  connect(): Promise<unknown>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  close?(): Promise<void>;
+  destroy?(): void;
+  readonly masters?: unknown;
+}
+
+/** ioredis ≥ 5, `new Redis()` or `new Redis.Cluster()`. */
+interface IoRedisLike {
+  call(command: string, ...args: string[]): Promise<unknown>;
+  duplicate(...args: unknown[]): IoRedisLike;
+  connect(): Promise<void>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  subscribe(channel: string): Promise<unknown>;
+  disconnect(): void;
+  readonly isCluster: boolean;
+}
+
+function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
+  const cluster = client.masters !== undefined;
+  const send = cluster
+    ? (args: string[]) =>
+        (client.sendCommand as (k: string | undefined, r: boolean, a: string[]) => Promise<unknown>)(
+          args[3],
+          false,
+          args,
+        )
+    : (args: string[]) => (client.sendCommand as (a: string[]) => Promise<unknown>)(args);
+  return {
+    kind: cluster ? 'node-redis cluster' : 'node-redis client',
+    evalScript: (script, keys, args) => evalWith(send, script, keys, args),
+    async subscribe(channel, onMessage) {
+      const sub = client.duplicate();
+      // Errors surface on the calls; an 'error' listener keeps them from crashing the process.
+      sub.on('error', () => {});
+      const close = async () => {
+        try {
+          if (sub.destroy) sub.destroy();
+          else await sub.close?.();
+        } catch {
+          // Already closed.
+        }
+      };
+      try {
+        await sub.connect();
+        await sub.subscribe(channel, (message) => onMessage(message));
+      } catch (error) {
+        await close();
+        throw wrap(error, 'SUBSCRIBE');
+      }
+      let closed = false;
+      return {
+        async close() {
+          if (closed) return;
+          closed = true;
+          await close();
+        },
+      };
+    },
+  };
+}
+
+function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
+  const send = ([command, ...args]: string[]) => client.call(command as string, ...args);
+  return {
+    kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
+    evalScript: (script, keys, args) => evalWith(send, script, keys, args),
+    async subscribe(channel, onMessage) {
+      // Its own connection, connected now whatever the caller's lazyConnect, queueing until ready. It
+      // subscribes again by itself after a reconnection, so that a refusal (ACL) is no unhandled rejection.
+      const overrides = { lazyConnect: true, enableOfflineQueue: true, autoResubscribe: false };
+      const sub = client.isCluster ? client.duplicate([], overrides) : client.duplicate(overrides);
+      sub.on('error', () => {});
+      sub.on('message', (...args: unknown[]) => {
+        if (args[0] === channel && typeof args[1] === 'string') onMessage(args[1]);
+      });
+      try {
+        await sub.connect();
+        await sub.subscribe(channel);
+      } catch (error) {
+        sub.disconnect();
+        throw wrap(error, 'SUBSCRIBE');
+      }
+      sub.on('ready', () => {
+        sub.subscribe(channel).catch(() => {});
+      });
+      let closed = false;
+      return {
+        async close() {
+          if (closed) return;
+          closed = true;
+          sub.disconnect();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Wraps a connected client the caller owns: node-redis (`createClient()`,
+ * `createCluster()`) or ioredis (`new Redis()`, `new Redis.Cluster()`),
+ * told apart by their methods.
+ *
+ * @throws {TypeError} for anything else.
+ */
+export function adaptClient(client: unknown): RedisAdapter {
+  if (typeof client === 'object' && client !== null) {
+    if (has(client, 'call') && has(client, 'duplicate') && has(client, 'subscribe') && 'isCluster' in client) {
+      return ioRedisAdapter(client as unknown as IoRedisLike);
+    }
+    if (has(client, 'sendCommand') && has(client, 'duplicate') && has(client, 'subscribe')) {
+      return nodeRedisAdapter(client as unknown as NodeRedisLike);
+    }
+  }
+  throw new TypeError(
+    `Expected \`redis\` to be a connected node-redis (createClient, createCluster) or ioredis (Redis, Redis.Cluster) client, ${got(client)}`,
+  );
+}

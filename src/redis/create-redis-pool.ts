@@ -1,0 +1,504 @@
+import { type Actor, createActor, fromPromise } from 'xstate';
+import { LeaseRevokedError, PoolStoppedError } from '../api/errors.js';
+import { guardInspect } from '../api/inspect-guard.js';
+import { leaseIterator } from '../api/lease-iterator.js';
+import { LeaseLostError } from '../api/lease-lost-error.js';
+import type { Counts } from '../api/pool.js';
+import { assertFunction, assertOptions, assertTarget } from '../api/validate.js';
+import type { Subscription } from './client-adapter.js';
+import { RedisPoolError } from './errors.js';
+import { type BeatOutput, type MemberActorRef, memberMachine } from './member-machine.js';
+import { poolKeys } from './redis-keys.js';
+import { MemberLease } from './redis-lease.js';
+import type {
+  CreateRedisPoolOptions,
+  RedisAcquireOptions,
+  RedisLease,
+  RedisPool,
+  RedisTryAcquireOptions,
+} from './redis-pool.js';
+import { type HeartbeatReply, type Notice, parseNotice, ScriptRunner, type SeenCounts } from './script-runner.js';
+import { assertStringKey, readAcquireOptions, readRedisPoolOptions } from './validate-options.js';
+
+/** A pending `acquire` of this member. */
+interface Pending<K extends string> {
+  id: number;
+  readonly key: K | undefined;
+  /** `sending`: its acquire script is on its way; `queued`: waiting in Redis; `parked`: to queue again after a rejoin. */
+  state: 'sending' | 'queued' | 'parked';
+  /** The rejoin count when it was last sent. */
+  sentIn: number;
+  /** A grant that came before the reply that queued the request (D4). */
+  early: { readonly lease: number; readonly key: string } | undefined;
+  resolve(lease: RedisLease<K>): void;
+  reject(error: unknown): void;
+  unlisten(): void;
+}
+
+const noop = () => {};
+
+/** Waits `ms` (used between retries of a release that could not reach Redis). */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The facade of one member: it validates calls, runs the pool's scripts,
+ * and settles promises from their replies and from the notices pushed to
+ * this member. Connection life, heartbeat and fleet-wide counts per key
+ * live in the member actor.
+ */
+class RedisMemberPool<K extends string> implements RedisPool<K> {
+  readonly member: string;
+  readonly signal: AbortSignal;
+  readonly done: Promise<void>;
+  readonly actor: MemberActorRef;
+
+  readonly #actor: Actor<typeof memberMachine>;
+  readonly #runner: ScriptRunner;
+  readonly #leaseTtl: number;
+  readonly #stopController = new AbortController();
+  readonly #requests = new Map<number, Pending<K>>();
+  readonly #leases = new Map<number, MemberLease<K>>();
+  readonly #releasing = new Map<number, MemberLease<K>>();
+  readonly #drainWaiters: Array<() => void> = [];
+  readonly #joinWaiters: Array<() => void> = [];
+  readonly #leaseOwner = { release: (lease: MemberLease<string>) => this.#release(lease as MemberLease<K>) };
+  #subscription: Subscription | undefined;
+  #nextRequest = 1;
+  /** Heartbeats sent so far. */
+  #beats = 0;
+  /** Joins so far (the first included). */
+  #joins = 0;
+  /** The highest lease id this member has seen, handed to Redis at each join (fencing tokens survive data loss). */
+  #highestLease = 0;
+  #withdrawn: Promise<void> | undefined;
+  #resolveWithdrawn: () => void = noop;
+  #resolveDone: () => void = noop;
+  #unlistenParent: () => void = noop;
+
+  constructor(options: CreateRedisPoolOptions, runner: ScriptRunner, leaseTtl: number) {
+    this.member = runner.member;
+    this.#runner = runner;
+    this.#leaseTtl = leaseTtl;
+    runner.onNotice = (notice) => this.#onNotice(notice);
+    this.signal = this.#stopController.signal;
+    this.done = new Promise((resolve) => {
+      this.#resolveDone = resolve;
+    });
+    const machine = memberMachine.provide({
+      actors: {
+        join: fromPromise(() => this.#join()),
+        heartbeat: fromPromise(() => this.#heartbeat()),
+        withdraw: fromPromise(() => this.#runner.leave(false)),
+        leave: fromPromise(() => this.#runner.leave(true)),
+      },
+    });
+    this.#actor = createActor(machine, {
+      input: { member: this.member, leaseTtl },
+      ...(options.inspect ? { inspect: guardInspect(options.inspect) } : {}),
+    });
+    this.actor = this.#actor as unknown as MemberActorRef;
+    this.#actor.on('leases.lost', () => this.#loseLeases());
+    this.#actor.on('member.joined', () => {
+      for (const resolve of this.#joinWaiters.splice(0)) resolve();
+    });
+    this.#actor.on('member.withdrawn', () => this.#resolveWithdrawn());
+    this.#actor.on('member.stopped', () => void this.#closed());
+
+    const parent = options.signal;
+    if (parent) {
+      const stop = () => void this.stop();
+      parent.addEventListener('abort', stop, { once: true });
+      this.#unlistenParent = () => parent.removeEventListener('abort', stop);
+    }
+  }
+
+  /** Subscribes, then joins; rejects (leaving nothing open) if either fails. */
+  async start(): Promise<void> {
+    this.#subscription = await this.#runner.adapter.subscribe(this.#runner.keys.channel(this.member), (message) => {
+      const notice = parseNotice(message);
+      if (notice) this.#onNotice(notice);
+    });
+    const joined = new Promise<void>((resolve, reject) => {
+      const sub = this.#actor.subscribe({
+        next: (snapshot) => {
+          if (snapshot.matches('live')) {
+            sub.unsubscribe();
+            resolve();
+          } else if (snapshot.status === 'done') {
+            sub.unsubscribe();
+            reject(snapshot.context.joinError);
+          }
+        },
+      });
+    });
+    this.#actor.start();
+    try {
+      await joined;
+    } catch (error) {
+      await this.#subscription.close();
+      throw error;
+    }
+  }
+
+  get stopped(): boolean {
+    return this.#stopController.signal.aborted;
+  }
+
+  // ---- calls -------------------------------------------------------------
+
+  async set(key: K, target: number): Promise<void> {
+    assertStringKey(key);
+    assertTarget(target);
+    if (this.stopped) throw new PoolStoppedError('Cannot set the target of a stopped pool');
+    for (;;) {
+      const counts = await this.#runner.set(key, target);
+      if (counts) {
+        this.#observe(counts);
+        return;
+      }
+      await this.#rejoined();
+      if (this.stopped) throw new PoolStoppedError('Cannot set the target of a stopped pool');
+    }
+  }
+
+  async get(key: K): Promise<Counts> {
+    assertStringKey(key);
+    const counts = await this.#runner.get(key);
+    this.#observe(counts);
+    return { target: counts.target, active: counts.active };
+  }
+
+  async keys(): Promise<K[]> {
+    const groups = await this.#runner.groups();
+    for (const counts of groups) this.#observe(counts);
+    return groups.map((counts) => counts.key as K);
+  }
+
+  acquire(options?: RedisAcquireOptions<K>): Promise<RedisLease<K>> {
+    let read: RedisAcquireOptions<K>;
+    try {
+      read = readAcquireOptions<K>(options, 'acquire');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { signal } = read;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.stopped) return Promise.reject(new PoolStoppedError());
+    return new Promise<RedisLease<K>>((resolve, reject) => {
+      const pending: Pending<K> = {
+        id: this.#nextRequest++,
+        key: read.key,
+        state: 'sending',
+        sentIn: this.#joins,
+        early: undefined,
+        resolve,
+        reject,
+        unlisten: noop,
+      };
+      if (signal) {
+        const onAbort = () => {
+          if (this.#requests.get(pending.id) !== pending) return;
+          this.#requests.delete(pending.id);
+          // A request still on its way is withdrawn when its reply comes (see #send).
+          if (pending.state === 'queued') this.#withdraw(pending.id);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.#requests.set(pending.id, pending);
+      this.#send(pending);
+    });
+  }
+
+  async tryAcquire(options?: RedisTryAcquireOptions<K>): Promise<RedisLease<K> | undefined> {
+    const raw: unknown = options;
+    assertOptions(raw, 'tryAcquire', ['key']);
+    const key = raw?.key;
+    if (key !== undefined) assertStringKey(key);
+    if (this.stopped) return undefined;
+    for (;;) {
+      const reply = await this.#runner.try(this.#nextRequest++, key);
+      if (reply.status === 'granted') {
+        this.#observe(reply);
+        return this.#hold(reply.lease, reply.key as K);
+      }
+      if (reply.status === 'none') return undefined;
+      await this.#rejoined();
+      if (this.stopped) return undefined;
+    }
+  }
+
+  leases(options?: RedisAcquireOptions<K>): AsyncIterableIterator<RedisLease<K>, undefined> {
+    return leaseIterator((o) => this.acquire(o as RedisAcquireOptions<K>), readAcquireOptions<K>(options, 'leases'));
+  }
+
+  async run<T>(fn: (lease: RedisLease<K>) => T | PromiseLike<T>, options?: RedisAcquireOptions<K>): Promise<T> {
+    assertFunction(fn, 'fn');
+    const lease = await this.acquire(options);
+    try {
+      return await fn(lease);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  stop(): Promise<void> {
+    if (this.#withdrawn) return this.#withdrawn;
+    this.#withdrawn = new Promise((resolve) => {
+      this.#resolveWithdrawn = resolve;
+    });
+    this.#unlistenParent();
+    const stopped = new PoolStoppedError();
+    this.#stopController.abort(stopped);
+    for (const pending of [...this.#requests.values()]) {
+      this.#requests.delete(pending.id);
+      pending.unlisten();
+      pending.reject(new PoolStoppedError());
+    }
+    for (const lease of this.#leases.values()) lease.windDown(stopped);
+    this.#actor.send({ type: 'member.stop' });
+    if (this.#actor.getSnapshot().status === 'done') this.#resolveWithdrawn();
+    void this.#withdrawn.then(() => this.drained()).then(() => this.#actor.send({ type: 'member.leave' }));
+    return this.#withdrawn;
+  }
+
+  drained(): Promise<void> {
+    if (this.#leases.size === 0 && this.#releasing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  // ---- requests and grants -------------------------------------------------
+
+  /** Sends `pending`'s acquire script and acts on its reply. */
+  #send(pending: Pending<K>): void {
+    pending.state = 'sending';
+    pending.sentIn = this.#joins;
+    const id = pending.id;
+    this.#runner.acquire(id, pending.key).then(
+      (reply) => {
+        const live = this.#requests.get(id) === pending;
+        if (reply.status === 'granted') {
+          this.#observe(reply);
+          if (live) this.#resolve(pending, reply.lease, reply.key);
+          else this.#giveBack(reply.lease);
+          return;
+        }
+        if (reply.status === 'queued') {
+          if (!live) {
+            this.#withdraw(id);
+            return;
+          }
+          pending.state = 'queued';
+          if (pending.early) this.#resolve(pending, pending.early.lease, pending.early.key);
+          return;
+        }
+        // gone: Redis does not know this member (reaped, or it lost its data).
+        if (!live) return;
+        pending.state = 'parked';
+        if (pending.sentIn < this.#joins) this.#send(pending);
+        else this.#actor.send({ type: 'member.gone' });
+      },
+      (error: unknown) => {
+        if (this.#requests.get(id) !== pending) return;
+        this.#requests.delete(id);
+        pending.unlisten();
+        pending.reject(error);
+      },
+    );
+  }
+
+  /** Resolves `pending` with lease `leaseId` of `key`. */
+  #resolve(pending: Pending<K>, leaseId: number, key: string): void {
+    this.#requests.delete(pending.id);
+    pending.unlisten();
+    pending.resolve(this.#hold(leaseId, key as K));
+  }
+
+  #hold(leaseId: number, key: K): MemberLease<K> {
+    this.#highestLease = Math.max(this.#highestLease, leaseId);
+    const lease = new MemberLease<K>(leaseId, key, this.#leaseOwner, this.#beats);
+    this.#leases.set(leaseId, lease);
+    if (this.stopped) lease.windDown(new PoolStoppedError());
+    return lease;
+  }
+
+  /** Lease `leaseId` was granted to request `request` of this member. */
+  #granted(request: number, leaseId: number, key: string): void {
+    if (this.#leases.has(leaseId) || this.#releasing.has(leaseId)) return;
+    const pending = this.#requests.get(request);
+    if (!pending) {
+      // Withdrawn or stopped while the grant was decided: give it back (S7).
+      this.#giveBack(leaseId);
+      return;
+    }
+    if (pending.state === 'sending') pending.early = { lease: leaseId, key };
+    else this.#resolve(pending, leaseId, key);
+  }
+
+  /** Releases a lease nobody here holds; a failure is mended by the next heartbeat. */
+  #giveBack(leaseId: number): void {
+    this.#runner.release(leaseId).then((counts) => counts && this.#observe(counts), noop);
+  }
+
+  /** Withdraws waiting request `id`; if it was granted meanwhile, the grant is given back when it comes. */
+  #withdraw(id: number): void {
+    this.#runner.cancel(id).then(noop, noop);
+  }
+
+  #onNotice(notice: Notice): void {
+    switch (notice.type) {
+      case 'grant':
+        this.#highestLease = Math.max(this.#highestLease, notice.lease);
+        this.#observe(notice);
+        this.#granted(notice.request, notice.lease, notice.key);
+        return;
+      case 'revoke': {
+        const lease = this.#leases.get(notice.lease);
+        lease?.windDown(new LeaseRevokedError(lease.key));
+        return;
+      }
+      case 'reaped':
+        this.#loseLeases();
+        this.#actor.send({ type: 'member.gone' });
+        return;
+    }
+  }
+
+  #observe(counts: SeenCounts): void {
+    this.#actor.send({ type: 'counts.seen', key: counts.key, target: counts.target, active: counts.active });
+  }
+
+  // ---- leases ---------------------------------------------------------------
+
+  async #release(lease: MemberLease<K>): Promise<void> {
+    if (lease.lost || !this.#leases.has(lease.id)) return;
+    this.#leases.delete(lease.id);
+    this.#releasing.set(lease.id, lease);
+    try {
+      for (;;) {
+        try {
+          const counts = await this.#runner.release(lease.id);
+          if (counts) this.#observe(counts);
+          return;
+        } catch (error) {
+          if (!(error instanceof RedisPoolError) || error.refused) throw error;
+          if (lease.lost) return;
+          await pause(Math.max(10, Math.min(1_000, Math.floor(this.#leaseTtl / 10))));
+          if (lease.lost) return;
+        }
+      }
+    } finally {
+      this.#releasing.delete(lease.id);
+      this.#checkDrained();
+    }
+  }
+
+  /** Every lease of this member is lost (D5): reaped, or its local deadline passed. */
+  #loseLeases(): void {
+    for (const lease of [...this.#leases.values(), ...this.#releasing.values()]) this.#lose(lease);
+    this.#releasing.clear();
+    this.#checkDrained();
+  }
+
+  #lose(lease: MemberLease<K>): void {
+    lease.lost = true;
+    this.#leases.delete(lease.id);
+    lease.windDown(new LeaseLostError(lease.id, lease.key));
+  }
+
+  #checkDrained(): void {
+    if (this.#leases.size > 0 || this.#releasing.size > 0) return;
+    for (const resolve of this.#drainWaiters.splice(0)) resolve();
+  }
+
+  // ---- membership -----------------------------------------------------------
+
+  /** Resolves at the next join. */
+  #rejoined(): Promise<void> {
+    const wait = new Promise<void>((resolve) => this.#joinWaiters.push(resolve));
+    this.#actor.send({ type: 'member.gone' });
+    return wait;
+  }
+
+  /**
+   * Joins; on a rejoin, first gives back whatever Redis may still count for
+   * this member (its leases are lost, D5), then queues its pending acquires
+   * again, oldest first, under new request ids (D6).
+   */
+  async #join(): Promise<BeatOutput> {
+    const sentAt = Date.now();
+    if (this.#joins > 0) {
+      this.#loseLeases();
+      await this.#runner.leave(true);
+    }
+    await this.#runner.join(this.#leaseTtl, this.#highestLease);
+    this.#joins++;
+    const again = [...this.#requests.values()].filter((p) => p.state !== 'sending' || p.sentIn < this.#joins - 1);
+    for (const pending of again) {
+      this.#requests.delete(pending.id);
+      pending.id = this.#nextRequest++;
+      pending.early = undefined;
+      this.#requests.set(pending.id, pending);
+      this.#send(pending);
+    }
+    return { status: 'ok', sentAt };
+  }
+
+  async #heartbeat(): Promise<BeatOutput> {
+    const sentAt = Date.now();
+    const beat = ++this.#beats;
+    const reply = await this.#runner.heartbeat(this.#leaseTtl);
+    if (reply.status === 'gone') return { status: 'gone', sentAt };
+    this.#reconcile(reply, beat);
+    return { status: 'ok', sentAt };
+  }
+
+  /** Mends what lost notices left undone (D4, D5): grants not delivered, revocations, lost leases. */
+  #reconcile(reply: Extract<HeartbeatReply, { status: 'ok' }>, beat: number): void {
+    const listed = new Set<number>();
+    for (const held of reply.leases) {
+      listed.add(held.lease);
+      const lease = this.#leases.get(held.lease);
+      if (lease) {
+        if (held.revoked) lease.windDown(new LeaseRevokedError(lease.key));
+      } else if (!this.#releasing.has(held.lease)) {
+        this.#granted(held.request, held.lease, held.key);
+      }
+    }
+    for (const lease of [...this.#leases.values()]) {
+      if (lease.deliveredAtBeat < beat && !listed.has(lease.id)) this.#lose(lease);
+    }
+    this.#checkDrained();
+  }
+
+  async #closed(): Promise<void> {
+    await this.#subscription?.close();
+    this.#resolveDone();
+  }
+}
+
+/**
+ * Opens this process's member of the Redis pool `name` (DISTRIBUTED.md):
+ * subscribes to its notification channel on a connection of its own, joins,
+ * and heartbeats every `leaseTtl / 3` until stopped. Every member with the
+ * same `name` and `prefix` shares one pool: targets, FIFO, round-robin and
+ * lease ids hold fleet-wide.
+ *
+ * Rejects with a `TypeError` or `RangeError` for bad options (naming the
+ * option and value), and with a `RedisPoolError` (its `cause` the client's
+ * error) when Redis cannot be reached.
+ */
+export async function createRedisPool<K extends string = string>(
+  options: CreateRedisPoolOptions,
+): Promise<RedisPool<K>> {
+  const { opts, prefix, leaseTtl } = readRedisPoolOptions(options);
+  const member = globalThis.crypto.randomUUID();
+  const runner = new ScriptRunner(opts.redis, poolKeys(prefix, opts.name), member);
+  const pool = new RedisMemberPool<K>(opts, runner, leaseTtl);
+  await pool.start();
+  if (opts.signal?.aborted) await pool.stop();
+  return pool;
+}

@@ -1,0 +1,73 @@
+import type { RedisLease } from './redis-pool.js';
+
+/** What a lease needs of its member. */
+export interface RedisLeaseOwner {
+  /** Releases lease `id` in Redis; resolves once it landed or the lease was lost. */
+  release(lease: MemberLease<string>): Promise<void>;
+}
+
+/**
+ * A lease held by this member. Its signal is made on first read; its
+ * wind-down reason (revoked, stopped, lost) is kept until then.
+ */
+export class MemberLease<K extends string> implements RedisLease<K> {
+  #owner: RedisLeaseOwner;
+  #controller: AbortController | undefined;
+  #signal: AbortSignal | undefined;
+  #reason: unknown;
+  #released: Promise<void> | undefined;
+  /** The lease was lost (D5): a release changes nothing in Redis. */
+  lost = false;
+  /** The heartbeat count when it was delivered: a heartbeat sent before it cannot list it. */
+  readonly deliveredAtBeat: number;
+
+  constructor(
+    readonly id: number,
+    readonly key: K,
+    owner: RedisLeaseOwner,
+    deliveredAtBeat: number,
+  ) {
+    this.#owner = owner;
+    this.deliveredAtBeat = deliveredAtBeat;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#signal) return this.#signal;
+    if (this.#reason !== undefined) {
+      this.#signal = AbortSignal.abort(this.#reason);
+      return this.#signal;
+    }
+    this.#controller = new AbortController();
+    this.#signal = this.#controller.signal;
+    return this.#signal;
+  }
+
+  /** Whether release was called. */
+  get released(): boolean {
+    return this.#released !== undefined;
+  }
+
+  /** Asks the holder to wind down with `reason`, once; nothing after release. */
+  windDown(reason: unknown): void {
+    if (this.#released || this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+
+  isZero(): boolean {
+    return false;
+  }
+
+  release(): Promise<void> {
+    this.#released ??= this.#owner.release(this as MemberLease<string>);
+    return this.#released;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.release();
+  }
+
+  toString(): string {
+    return `RedisLease(${this.id})`;
+  }
+}

@@ -1,0 +1,127 @@
+import type { InspectObserver } from '../api/options.js';
+import type { Counts } from '../api/pool.js';
+import type { MemberActorRef } from './member-machine.js';
+
+/** Options of {@link createRedisPool}. */
+export interface CreateRedisPoolOptions {
+  /**
+   * A connected client the caller owns: node-redis ≥ 5 (`createClient()`,
+   * `createCluster()`) or ioredis ≥ 5 (`new Redis()`, `new Redis.Cluster()`).
+   * The pool opens one extra connection of its own for notifications and
+   * closes it when it stops; it never closes this one.
+   */
+  readonly redis: unknown;
+  /** The pool's identity: members with the same `name` and `prefix` share one pool. Non-empty. */
+  readonly name: string;
+  /** Namespace of the pool's Redis keys (default `'workpool'`). */
+  readonly prefix?: string;
+  /**
+   * How long this member's leases, waiters and membership outlive its last
+   * heartbeat, in ms: an integer ≥ 100, default 30 000. It heartbeats every
+   * `leaseTtl / 3`.
+   */
+  readonly leaseTtl?: number;
+  /** Stops the member when aborted. */
+  readonly signal?: AbortSignal;
+  /** Receives every inspection event of the member's actor system, as in `createPool`. */
+  readonly inspect?: InspectObserver;
+}
+
+/** Options of `acquire`, `leases` and `run` of a Redis pool. */
+export interface RedisAcquireOptions<K extends string> {
+  /** Accept a lease of this key's group only; absent: of any group. */
+  readonly key?: K;
+  /** Withdraws the request when aborted; the call rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `tryAcquire` of a Redis pool. */
+export interface RedisTryAcquireOptions<K extends string> {
+  /** Accept a lease of this key's group only; absent: of any group. */
+  readonly key?: K;
+}
+
+/**
+ * A lease of a Redis pool: one unit of a group's capacity, fleet-wide,
+ * held until released. `await using lease = await pool.acquire()` releases
+ * it at the end of the block.
+ */
+export interface RedisLease<K extends string = string> extends AsyncDisposable {
+  /**
+   * A fencing token: unique and increasing across every member of the pool,
+   * never reused, even after every key is removed (D1).
+   */
+  readonly id: number;
+  /** The key of the lease's group. */
+  readonly key: K;
+  /**
+   * Asks the holder to wind down: aborts with `LeaseRevokedError` when `set`
+   * lowers the target below the leases out and this lease is among the
+   * newest, `PoolStoppedError` when this member stops, `LeaseLostError` when
+   * the lease is lost (D5). Never aborts after release.
+   */
+  readonly signal: AbortSignal;
+  /** Always false: a Redis pool has no zero lease. */
+  isZero(): boolean;
+  /**
+   * Gives the lease back; its capacity may go to another member's waiter at
+   * once. Resolves once Redis has it (retrying while Redis is unreachable)
+   * or the lease is lost; a lost lease's release changes nothing. Calling it
+   * again returns the same promise.
+   */
+  release(): Promise<void>;
+}
+
+/**
+ * One member of a keyed lease pool shared through Redis by every process
+ * that opens it with the same `name` and `prefix` (DISTRIBUTED.md): targets,
+ * FIFO of waiters, round-robin across keys and lease ids hold fleet-wide.
+ */
+export interface RedisPool<K extends string = string> {
+  /** This member's id in the pool. */
+  readonly member: string;
+  /**
+   * Sets `key`'s target fleet-wide (S1): creates, updates or (at 0) drains
+   * and removes the group; revokes its newest leases above the target
+   * (S11); grants the waiters it can now serve, any member's.
+   * Rejects with a `TypeError`/`RangeError` for bad arguments, a
+   * `PoolStoppedError` after stop, a `RedisPoolError` when Redis fails.
+   */
+  set(key: K, target: number): Promise<void>;
+  /** `key`'s fleet-wide counts; `{ target: 0, active: 0 }` for a key with no group. */
+  get(key: K): Promise<Counts>;
+  /** The keys that have a group, fleet-wide, draining ones included, in the order their groups were created. */
+  keys(): Promise<K[]>;
+  /**
+   * Waits for a lease, FIFO across the fleet (S3, D1). Rejects with
+   * `signal.reason` when the signal aborts first (the request leaves the
+   * queue; a grant racing it is given back), `PoolStoppedError` when this
+   * member stops, a `RedisPoolError` when Redis cannot be reached to queue
+   * it. Once queued, it keeps waiting through Redis outages (D6).
+   */
+  acquire(options?: RedisAcquireOptions<K>): Promise<RedisLease<K>>;
+  /** A lease now if one can be granted without passing over an older waiter of any member; else `undefined`. */
+  tryAcquire(options?: RedisTryAcquireOptions<K>): Promise<RedisLease<K> | undefined>;
+  /** The leases as an async iterable; each must be released. Ends when this member stops. */
+  leases(options?: RedisAcquireOptions<K>): AsyncIterableIterator<RedisLease<K>, undefined>;
+  /** Acquires a lease, runs `fn` with it, and releases it however `fn` ends. */
+  run<T>(fn: (lease: RedisLease<K>) => T | PromiseLike<T>, options?: RedisAcquireOptions<K>): Promise<T>;
+  /**
+   * Stops this member (D6): rejects its pending acquires with
+   * `PoolStoppedError` and withdraws them from Redis, aborts its leases'
+   * signals; its leases keep counting until released, then it leaves the
+   * pool and closes its notification connection ({@link RedisPool.done}).
+   * Resolves once its waiters are withdrawn. Idempotent.
+   */
+  stop(): Promise<void>;
+  /** Whether `stop` was called. */
+  readonly stopped: boolean;
+  /** Aborted, with a `PoolStoppedError`, when this member stops. */
+  readonly signal: AbortSignal;
+  /** Resolves when this member has left the pool (after stop and its last release). */
+  readonly done: Promise<void>;
+  /** Resolves once this member holds no lease. */
+  drained(): Promise<void>;
+  /** This member's XState actor: its connection life as states, one group child per key it has seen (D7). */
+  readonly actor: MemberActorRef;
+}

@@ -1,0 +1,17 @@
+-- cancel: withdraws the caller's waiting request (S7). If it was granted already, nothing changes
+-- here: the grant is on its way and the member gives it back.
+-- KEYS[1..5] groups, ready, members, anyq, meta (see includes/pool.lua)
+-- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] request id
+-- Reply: { "ok", <notices> } (withdrawn) | { "none", <notices> } (not waiting)
+return run(function()
+  begin()
+  local mw = P .. 'mw:' .. CALLER
+  local want = redis.call('HGET', mw, ARGV[3])
+  if not want then return { 'none', own } end
+  local queue = ANYQ
+  if want ~= '*' then queue = P .. 'q:' .. string.sub(want, 2) end
+  guard({ queue, 'zset' })
+  redis.call('ZREM', queue, CALLER .. ':' .. ARGV[3])
+  redis.call('HDEL', mw, ARGV[3])
+  return { 'ok', own }
+end)

@@ -1,0 +1,12 @@
+-- release: takes the caller's lease back; its capacity passes straight to the oldest waiter that
+-- accepts it, any member's (handoff, D4), or the group's active count drops (S2, S4, S1).
+-- KEYS[1..5] groups, ready, members, anyq, meta (see includes/pool.lua)
+-- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] lease id
+-- Reply: { "ok", <target>, <active>, <key>, <notices> } | { "none", <notices> } (the lease was not
+-- out: released before, or lost, D5; nothing changed)
+return run(function()
+  begin()
+  local g = release(CALLER, ARGV[3])
+  if not g then return { 'none', own } end
+  return { 'ok', g.target, g.active, g.key, own }
+end)

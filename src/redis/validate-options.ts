@@ -1,0 +1,48 @@
+import { got } from '../api/describe-value.js';
+import { assertFunction, assertOptions, assertSignal } from '../api/validate.js';
+import type { CreateRedisPoolOptions, RedisAcquireOptions } from './redis-pool.js';
+
+/** Throws a `TypeError` naming the value unless `key` is a string (keys of a Redis pool are strings, D1). */
+export function assertStringKey(key: unknown, name = 'key'): asserts key is string {
+  if (typeof key !== 'string') throw new TypeError(`Expected \`${name}\` to be a string, ${got(key)}`);
+}
+
+/** Reads the `key`/`signal` options of `acquire`, `leases` and `run`; throws a `TypeError` for bad ones. */
+export function readAcquireOptions<K extends string>(options: unknown, call: string): RedisAcquireOptions<K> {
+  assertOptions(options, call, ['key', 'signal']);
+  assertSignal(options?.signal);
+  if (options?.key !== undefined) assertStringKey(options.key);
+  return (options ?? {}) as RedisAcquireOptions<K>;
+}
+
+/**
+ * Reads `createRedisPool`'s options: throws a `TypeError` or `RangeError`
+ * naming the option and its value for a bad one; fills in the defaults.
+ */
+export function readRedisPoolOptions(options: CreateRedisPoolOptions): {
+  opts: CreateRedisPoolOptions;
+  prefix: string;
+  leaseTtl: number;
+} {
+  const raw: unknown = options;
+  if (raw === undefined)
+    throw new TypeError('Expected the options of `createRedisPool` to be an object, got undefined');
+  assertOptions(raw, 'createRedisPool', ['redis', 'name', 'prefix', 'leaseTtl', 'signal', 'inspect']);
+  const opts = raw as unknown as CreateRedisPoolOptions;
+  if (typeof opts.name !== 'string' || opts.name === '') {
+    throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(opts.name)}`);
+  }
+  const prefix = opts.prefix ?? 'workpool';
+  if (typeof prefix !== 'string') throw new TypeError(`Expected \`prefix\` to be a string, ${got(prefix)}`);
+  const leaseTtl = opts.leaseTtl ?? 30_000;
+  if (typeof leaseTtl !== 'number') throw new TypeError(`Expected \`leaseTtl\` to be a number, ${got(leaseTtl)}`);
+  if (!Number.isSafeInteger(leaseTtl) || leaseTtl < 100) {
+    throw new RangeError(`Expected \`leaseTtl\` to be an integer of at least 100 (ms), ${got(leaseTtl)}`);
+  }
+  assertSignal(opts.signal);
+  const inspect: unknown = opts.inspect;
+  if (inspect !== undefined && typeof inspect !== 'function' && (typeof inspect !== 'object' || inspect === null)) {
+    assertFunction(inspect, 'inspect');
+  }
+  return { opts, prefix, leaseTtl };
+}

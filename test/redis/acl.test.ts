@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { redisCommands } from '../../src/redis/acl.js';
+import { createRedisPool, RedisPoolError } from '../../src/redis/index.js';
+import { clientKinds, connectClient } from './clients.js';
+import { freshName, useRedisServer } from './fleet.js';
+import { redisTestsRun } from './redis-server.js';
+
+const server = useRedisServer({ beforeAll, afterAll });
+
+/** Creates ACL user `name` (password `secret`) allowed exactly `commands` on the pool's keys and channels. */
+async function aclUser(name: string, commands: readonly string[]): Promise<void> {
+  const admin = await connectClient('node-redis', server.current().url);
+  try {
+    await admin.command([
+      'ACL',
+      'SETUSER',
+      name,
+      'reset',
+      'on',
+      '>secret',
+      '~{workpool:*',
+      '&{workpool:*',
+      '-@all',
+      ...commands.map((command) => `+${command}`),
+    ]);
+  } finally {
+    await admin.close();
+  }
+}
+
+test('the documented command list is every command the scripts run', () => {
+  const dir = join(import.meta.dirname, '..', '..', 'src', 'redis', 'scripts');
+  const lua = [
+    ...readdirSync(dir).filter((f) => f.endsWith('.lua')),
+    ...readdirSync(join(dir, 'includes')).map((f) => join('includes', f)),
+  ]
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
+  const called = new Set([...lua.matchAll(/redis\.call\('([A-Z]+)'/g)].map((m) => (m[1] as string).toLowerCase()));
+  expect([...called].sort()).toEqual(redisCommands.filter((c) => !['evalsha', 'eval', 'subscribe'].includes(c)).sort());
+});
+
+describe.runIf(redisTestsRun).each(clientKinds)('the ACL a pool needs, over %s', (kind) => {
+  test('a user allowed exactly the documented commands runs a pool', async () => {
+    await aclUser('pool-user', redisCommands);
+    const client = await connectClient(kind, server.current().url, { username: 'pool-user', password: 'secret' });
+    try {
+      const pool = await createRedisPool({ redis: client.client, name: freshName() });
+      await pool.set('x', 1);
+      const held = await pool.acquire();
+      const waiting = pool.acquire({ key: 'x' });
+      await held.release();
+      await (await waiting).release();
+      await pool.set('x', 0);
+      expect(await pool.keys()).toEqual([]);
+      await pool.stop();
+      await pool.done;
+    } finally {
+      await client.close();
+    }
+  });
+
+  test.each(['time', 'publish', 'subscribe', 'zpopmax', 'hset'])(
+    'a user without %s cannot open a pool',
+    async (missing) => {
+      await aclUser(
+        `no-${missing}`,
+        redisCommands.filter((c) => c !== missing),
+      );
+      const client = await connectClient(kind, server.current().url, { username: `no-${missing}`, password: 'secret' });
+      try {
+        const run = () => createRedisPool({ redis: client.client, name: freshName() });
+        const error = await run().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RedisPoolError);
+        expect(String((error as RedisPoolError).message)).toMatch(/NOPERM|can't run this command/);
+      } finally {
+        await client.close();
+      }
+    },
+  );
+});

@@ -1,0 +1,155 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { InspectionEvent } from 'xstate';
+import { LeaseRevokedError, PoolStoppedError } from '../../src/redis/index.js';
+import { poolKeys } from '../../src/redis/redis-keys.js';
+import { clientKinds } from './clients.js';
+import { freshName, TestFleet, useRedisServer } from './fleet.js';
+import { redisTestsRun } from './redis-server.js';
+import { waitFor } from './wait-for.js';
+
+const server = useRedisServer({ beforeAll, afterAll });
+
+describe.runIf(redisTestsRun).each(clientKinds)('the member actor, over %s', (kind) => {
+  let fleet: TestFleet;
+  beforeAll(() => {
+    fleet = new TestFleet(server.current(), kind);
+  });
+  afterEach(async () => {
+    await fleet.close();
+  });
+
+  test('a member is live once created and stopped, final, after it leaves', async () => {
+    const [a] = await fleet.pool(1);
+    if (!a) throw new Error('no pool');
+    expect(a.actor.getSnapshot().matches('live')).toBe(true);
+    await a.stop();
+    await a.done;
+    expect(a.actor.getSnapshot().value).toBe('stopped');
+    expect(a.actor.getSnapshot().status).toBe('done');
+  });
+
+  test('each key the member used is a group child showing fleet-wide counts as of its last reply', async () => {
+    const [a, b] = await fleet.pool(2);
+    if (!a || !b) throw new Error('no pool');
+    await a.set('x', 2);
+    const groupOf = (pool: typeof a, key: string) => pool.actor.getSnapshot().context.groups.byKey.get(key);
+    expect(groupOf(b, 'x')).toBeUndefined();
+    const lease = await b.acquire({ key: 'x' });
+    expect(groupOf(b, 'x')?.getSnapshot().context).toMatchObject({ key: 'x', target: 2, active: 1 });
+    expect(groupOf(b, 'x')?.getSnapshot().value).toBe('granting');
+    expect(groupOf(a, 'x')?.getSnapshot().context).toMatchObject({ target: 2, active: 0 });
+    await a.get('x');
+    expect(groupOf(a, 'x')?.getSnapshot().context).toMatchObject({ target: 2, active: 1 });
+    await a.set('x', 0);
+    expect(groupOf(a, 'x')?.getSnapshot().value).toBe('draining');
+    await lease.release();
+    expect(groupOf(b, 'x')).toBeUndefined();
+  });
+
+  test('heartbeats every leaseTtl / 3 keep a member and its leases alive well past leaseTtl', async () => {
+    const name = freshName();
+    const [a, b] = await fleet.pool(2, { name, leaseTtl: 200 });
+    if (!a || !b) throw new Error('no pool');
+    const probe = await fleet.client();
+    const { tag } = poolKeys('workpool', name);
+    await a.set('x', 1);
+    const lease = await a.acquire();
+    const first = Number(await probe.command(['ZSCORE', `${tag}members`, a.member]));
+    await waitFor(async () => Number(await probe.command(['ZSCORE', `${tag}members`, a.member])) > first + 600, {
+      what: 'three leaseTtl of heartbeats',
+    });
+    expect(lease.signal.aborted).toBe(false);
+    expect(await b.get('x')).toEqual({ target: 1, active: 1 });
+    await lease.release();
+  });
+
+  test('inspect sees the member actor, its group children and their events', async () => {
+    const events: InspectionEvent[] = [];
+    const [a] = await fleet.pool(1, { inspect: (event) => events.push(event) });
+    if (!a) throw new Error('no pool');
+    await a.set('x', 1);
+    const lease = await a.acquire();
+    await lease.release();
+    const ids = new Set(events.map((event) => (event.actorRef as { id?: string }).id));
+    expect(ids).toContain('group:x');
+    expect(events.some((e) => e.type === '@xstate.event' && e.event.type === 'counts.seen')).toBe(true);
+    expect(events.some((e) => e.type === '@xstate.snapshot' && e.actorRef === a.actor)).toBe(true);
+  });
+
+  test('an inspect observer may call back into the pool, and one that throws breaks nothing', async () => {
+    let calls = 0;
+    const pools: Array<{ get(key: string): Promise<unknown> }> = [];
+    const answers: Array<Promise<unknown>> = [];
+    const reported: unknown[] = [];
+    const reportError = globalThis.reportError;
+    globalThis.reportError = (error: unknown) => reported.push(error);
+    try {
+      const [a] = await fleet.pool(1, {
+        inspect: (event) => {
+          if (event.type !== '@xstate.event' || event.event.type !== 'counts.seen') return;
+          calls++;
+          const pool = pools[0];
+          if (pool) answers.push(pool.get('x'));
+          throw new Error('observer broke');
+        },
+      });
+      if (!a) throw new Error('no pool');
+      pools.push(a);
+      await a.set('x', 1);
+      const lease = await a.acquire();
+      await lease.release();
+      expect(calls).toBeGreaterThan(0);
+      expect(reported.length).toBeGreaterThan(0);
+      expect(await a.get('x')).toEqual({ target: 1, active: 0 });
+      pools.length = 0;
+      expect((await Promise.all(answers)).length).toBeGreaterThan(0);
+    } finally {
+      globalThis.reportError = reportError;
+    }
+  });
+
+  test('a lease signal listener may release the lease and call the pool', async () => {
+    const [a, b] = await fleet.pool(2);
+    if (!a || !b) throw new Error('no pool');
+    await a.set('x', 1);
+    const lease = await b.acquire();
+    const seen: unknown[] = [];
+    lease.signal.addEventListener('abort', () => {
+      seen.push(lease.signal.reason);
+      void lease.release().then(async () => seen.push(await b.get('x')));
+    });
+    await a.set('x', 0);
+    await waitFor(() => seen.length === 2, { what: 'the listener’s calls' });
+    expect(seen[0]).toBeInstanceOf(LeaseRevokedError);
+    expect(seen[1]).toEqual({ target: 0, active: 0 });
+  });
+
+  test('a pool.signal listener may call the pool', async () => {
+    const [a] = await fleet.pool(1);
+    if (!a) throw new Error('no pool');
+    await a.set('x', 1);
+    const results: Array<Promise<unknown>> = [];
+    a.signal.addEventListener('abort', () => {
+      results.push(a.acquire().catch((e: unknown) => e));
+      results.push(a.get('x'));
+      results.push(a.stop());
+    });
+    await a.stop();
+    const [acquired, counts] = await Promise.all(results);
+    expect(acquired).toBeInstanceOf(PoolStoppedError);
+    expect(counts).toEqual({ target: 1, active: 0 });
+  });
+
+  test('an acquire continuation may stop the member holding the lease', async () => {
+    const [a] = await fleet.pool(1);
+    if (!a) throw new Error('no pool');
+    await a.set('x', 1);
+    const lease = await a.acquire().then(async (l) => {
+      await a.stop();
+      return l;
+    });
+    expect(lease.signal.reason).toBeInstanceOf(PoolStoppedError);
+    await lease.release();
+    await a.done;
+  });
+});

@@ -1,0 +1,61 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { clientKinds } from './clients.js';
+import { freshName, queuedIn, TestFleet } from './fleet.js';
+import { type RedisServer, redisTestsRun, startRedisServer } from './redis-server.js';
+import { waitFor } from './wait-for.js';
+
+let server: RedisServer;
+beforeAll(async () => {
+  if (redisTestsRun) server = await startRedisServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe.runIf(redisTestsRun).each(clientKinds)('Redis pool over %s', (kind) => {
+  let fleet: TestFleet;
+  beforeAll(() => {
+    fleet = new TestFleet(server, kind);
+  });
+  afterEach(async () => {
+    await fleet.close();
+  });
+
+  test('a target set by one member is seen by every member', async () => {
+    const [a, b] = await fleet.pool(2);
+    await a?.set('x', 3);
+    expect(await b?.get('x')).toEqual({ target: 3, active: 0 });
+    expect(await b?.keys()).toEqual(['x']);
+  });
+
+  test('an unknown key counts { 0, 0 }', async () => {
+    const [a] = await fleet.pool(1);
+    expect(await a?.get('nothing')).toEqual({ target: 0, active: 0 });
+  });
+
+  test('a lease counts fleet-wide until released', async () => {
+    const [a, b] = await fleet.pool(2);
+    await a?.set('x', 2);
+    const lease = await b?.acquire({ key: 'x' });
+    expect(lease?.key).toBe('x');
+    expect(await a?.get('x')).toEqual({ target: 2, active: 1 });
+    await lease?.release();
+    expect(await a?.get('x')).toEqual({ target: 2, active: 0 });
+  });
+
+  test('a release hands the capacity to another member’s waiter', async () => {
+    const name = freshName();
+    const [a, b] = await fleet.pool(2, { name });
+    if (!a || !b) throw new Error('no pool');
+    await a.set('x', 1);
+    const held = await a.acquire();
+    const waiting = b.acquire({ key: 'x' });
+    const probe = await fleet.client();
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1);
+    await held.release();
+    const handed = await waiting;
+    expect(handed.id).toBeGreaterThan(held.id);
+    expect(await a.get('x')).toEqual({ target: 1, active: 1 });
+    await handed.release();
+  });
+});

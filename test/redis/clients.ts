@@ -1,0 +1,75 @@
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+
+/** The clients the Redis mode supports, by the name tests are labelled with. */
+export type ClientKind = 'node-redis' | 'ioredis';
+
+/** Every supported client, for `describe.each`. */
+export const clientKinds: readonly ClientKind[] = ['node-redis', 'ioredis'];
+
+/** A connected client of either kind, with a way to end it and to send raw commands. */
+export interface TestClient {
+  readonly kind: ClientKind;
+  /** The client itself, as a user would pass it to `createRedisPool`. */
+  readonly client: unknown;
+  /** Sends one command and resolves with its reply. */
+  command(args: readonly string[]): Promise<unknown>;
+  /** Closes the connection (idempotent). */
+  close(): Promise<void>;
+}
+
+/** Connects a client of `kind` to `url` (redis://host:port), optionally as an ACL user. */
+export async function connectClient(
+  kind: ClientKind,
+  url: string,
+  auth?: { readonly username: string; readonly password: string },
+): Promise<TestClient> {
+  const delay = (retries: number) => Math.min(50 * retries, 500);
+  if (kind === 'node-redis') {
+    const client = createClient({
+      url,
+      ...(auth ?? {}),
+      // Tests kill servers on purpose: retry quickly; fail calls at once while disconnected (README: Faults).
+      socket: { reconnectStrategy: delay },
+      disableOfflineQueue: true,
+    });
+    client.on('error', () => {});
+    await client.connect();
+    let closed = false;
+    return {
+      kind,
+      client,
+      command: (args) => client.sendCommand([...args]),
+      async close() {
+        if (closed) return;
+        closed = true;
+        if (client.isOpen) client.destroy();
+      },
+    };
+  }
+  const { hostname, port } = new URL(url);
+  const client = new Redis({
+    host: hostname,
+    port: Number(port),
+    ...(auth ?? {}),
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    // Its ready check runs INFO, which a user restricted to the pool's commands may not run.
+    enableReadyCheck: auth === undefined,
+    retryStrategy: delay,
+  });
+  client.on('error', () => {});
+  await client.connect();
+  let closed = false;
+  return {
+    kind,
+    client,
+    command: ([name, ...rest]) => client.call(name as string, ...rest),
+    async close() {
+      if (closed) return;
+      closed = true;
+      client.disconnect();
+    },
+  };
+}

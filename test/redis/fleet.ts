@@ -1,0 +1,107 @@
+import type { CreateRedisPoolOptions, RedisPool } from '../../src/redis/index.js';
+import { createRedisPool } from '../../src/redis/index.js';
+import { poolKeys } from '../../src/redis/redis-keys.js';
+import { type ClientKind, connectClient, type TestClient } from './clients.js';
+import { type RedisServer, redisTestsRun, startRedisServer } from './redis-server.js';
+
+/** A member of a test pool, with its own client. */
+export interface TestMember<K extends string = string> {
+  readonly pool: RedisPool<K>;
+  readonly client: TestClient;
+}
+
+let poolCount = 0;
+
+/** A fresh pool name, so tests sharing a server never share a pool. */
+export function freshName(label = 'pool'): string {
+  return `${label}-${process.pid}-${++poolCount}`;
+}
+
+/**
+ * Opens members of one pool on `server`, each with its own `kind` client,
+ * and closes them all (pools stopped without waiting for leases, then
+ * clients) at `close()`.
+ */
+export class TestFleet {
+  readonly members: TestMember[] = [];
+  readonly clients: TestClient[] = [];
+
+  constructor(
+    readonly server: RedisServer,
+    readonly kind: ClientKind,
+  ) {}
+
+  /** A connected client of this fleet's kind, closed with the fleet. */
+  async client(): Promise<TestClient> {
+    const client = await connectClient(this.kind, this.server.url);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** A new member of pool `name` with options `options`. */
+  async member<K extends string = string>(
+    name: string,
+    options: Omit<CreateRedisPoolOptions, 'redis' | 'name'> = {},
+  ): Promise<TestMember<K>> {
+    const client = await this.client();
+    const pool = await createRedisPool<K>({ redis: client.client, name, ...options });
+    const member = { pool, client } as TestMember<K>;
+    this.members.push(member as unknown as TestMember);
+    return member;
+  }
+
+  /** `count` members of a fresh pool (or of `name`). */
+  async pool<K extends string = string>(
+    count: number,
+    options: Omit<CreateRedisPoolOptions, 'redis' | 'name'> & { name?: string } = {},
+  ): Promise<RedisPool<K>[]> {
+    const { name = freshName(), ...rest } = options;
+    const pools: RedisPool<K>[] = [];
+    for (let i = 0; i < count; i++) pools.push((await this.member<K>(name, rest)).pool);
+    return pools;
+  }
+
+  /** Stops every member (without waiting for their leases) and closes every client. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.members.map(({ pool }) => pool.stop()));
+    await Promise.allSettled(this.clients.map((client) => client.close()));
+    this.members.length = 0;
+    this.clients.length = 0;
+  }
+}
+
+/**
+ * How many waiters of pool `name` (default prefix) Redis holds: for `key`'s
+ * queue, or the any-key queue. Read straight from Redis, to see a request
+ * queued before acting on it.
+ */
+export async function queuedIn(client: TestClient, name: string, key?: string): Promise<number> {
+  const { tag } = poolKeys('workpool', name);
+  return Number(await client.command(['ZCARD', key === undefined ? `${tag}anyq` : `${tag}q:${key}`]));
+}
+
+/**
+ * Starts a redis-server for the calling test file (when Redis tests run)
+ * and stops it after; `current()` is the running server.
+ */
+export function useRedisServer(hooks: {
+  beforeAll(fn: () => Promise<void>): void;
+  afterAll(fn: () => Promise<void>): void;
+}): { current(): RedisServer; replace(server: RedisServer): void } {
+  let server: RedisServer | undefined;
+  hooks.beforeAll(async () => {
+    if (redisTestsRun) server = await startRedisServer();
+  });
+  hooks.afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    current() {
+      if (!server) throw new Error('no redis-server running');
+      return server;
+    },
+    replace(next) {
+      server = next;
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { createRedisPool, ForeignValueError } from '../../src/redis/index.js';
+import { decodeText, encodeText, poolKeys } from '../../src/redis/redis-keys.js';
+import { clientKinds } from './clients.js';
+import { freshName, TestFleet, useRedisServer } from './fleet.js';
+import { redisTestsRun } from './redis-server.js';
+import { waitFor } from './wait-for.js';
+
+const server = useRedisServer({ beforeAll, afterAll });
+
+/** Keys that are data, never code (D8). */
+const hostileKeys = [
+  '',
+  '{',
+  '}',
+  ':',
+  '|',
+  '{x}',
+  'a b',
+  'x\ny',
+  '*',
+  '=x',
+  '1',
+  ' 1',
+  '%',
+  '%7B',
+  '\u0000',
+  'é',
+  '🦊',
+  '\uD800',
+  '\uDFFF',
+  '\uFFFF',
+  '\uFFFFd800',
+  'k'.repeat(10_000),
+];
+
+test('the Redis text of a key is injective and decodes back', () => {
+  const seen = new Set(hostileKeys.map(encodeText));
+  expect(seen.size).toBe(hostileKeys.length);
+  for (const key of hostileKeys) expect(decodeText(encodeText(key))).toBe(key);
+});
+
+test('pool names and prefixes with tag characters give distinct, well-formed hash tags', () => {
+  const pairs: Array<[string, string]> = [
+    ['a', 'b:c'],
+    ['a:b', 'c'],
+    ['a', '{b}'],
+    ['a', 'b}'],
+    ['{a', 'b'],
+    ['a', '%3A'],
+  ];
+  const tags = pairs.map(([prefix, name]) => poolKeys(prefix, name).tag);
+  expect(new Set(tags).size).toBe(tags.length);
+  for (const tag of tags) expect(tag).toMatch(/^\{[^{}]*\}$/);
+});
+
+describe.runIf(redisTestsRun).each(clientKinds)('hostile data and bad input, over %s', (kind) => {
+  let fleet: TestFleet;
+  beforeAll(() => {
+    fleet = new TestFleet(server.current(), kind);
+  });
+  afterEach(async () => {
+    await fleet.close();
+  });
+
+  test('any string is a key of its own, across members', async () => {
+    const [a, b] = await fleet.pool(2);
+    if (!a || !b) throw new Error('no pool');
+    for (const [i, key] of hostileKeys.entries()) await a.set(key, i + 1);
+    for (const [i, key] of hostileKeys.entries()) expect(await b.get(key)).toEqual({ target: i + 1, active: 0 });
+    expect(await b.keys()).toEqual(hostileKeys);
+    for (const key of hostileKeys) {
+      const lease = await b.acquire({ key });
+      expect(lease.key).toBe(key);
+      expect(await a.get(key)).toEqual({ target: hostileKeys.indexOf(key) + 1, active: 1 });
+      await lease.release();
+    }
+  });
+
+  test('any-key and pub/sub grants carry hostile keys intact', async () => {
+    const [a, b] = await fleet.pool(2);
+    if (!a || !b) throw new Error('no pool');
+    for (const key of ['\uD800', 'x\ny', '{']) {
+      await a.set(key, 1);
+      const held = await a.acquire({ key });
+      const waiting = b.acquire({ key });
+      await held.release();
+      const lease = await waiting;
+      expect(lease.key).toBe(key);
+      await lease.release();
+      await a.set(key, 0);
+    }
+  });
+
+  test('pools whose names differ only in tag characters share nothing', async () => {
+    const one = await fleet.member('a:b', { prefix: 'p' });
+    const two = await fleet.member('b', { prefix: 'p:a' });
+    const three = await fleet.member('{a}', { prefix: 'p' });
+    await one.pool.set('x', 1);
+    expect(await two.pool.get('x')).toEqual({ target: 0, active: 0 });
+    expect(await three.pool.get('x')).toEqual({ target: 0, active: 0 });
+    await one.pool.set('x', 0);
+  });
+
+  test('a foreign value in a key of the pool is refused with ForeignValueError and no count changes', async () => {
+    const name = freshName();
+    const [a] = await fleet.pool(1, { name, leaseTtl: 300 });
+    if (!a) throw new Error('no pool');
+    const probe = await fleet.client();
+    const { tag } = poolKeys('workpool', name);
+    await a.set('x', 2);
+    const held = await a.acquire();
+    await a.set('x', 1);
+    await probe.command(['SET', `${tag}q:x`, 'not a queue']);
+    // x is saturated: this request would queue in the foreign key.
+    const error = await a.acquire({ key: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ForeignValueError);
+    expect((error as ForeignValueError).redisKey).toBe(`${tag}q:x`);
+    expect((error as ForeignValueError).message).toContain('q:x');
+    expect(await a.get('x')).toEqual({ target: 1, active: 1 });
+    // The release would hand on through the foreign queue: refused, the lease still counts.
+    await expect(held.release()).rejects.toBeInstanceOf(ForeignValueError);
+    expect(await a.get('x')).toEqual({ target: 1, active: 1 });
+    await probe.command(['DEL', `${tag}q:x`]);
+    // The member's next heartbeat lists the lease nobody holds any more, and the member gives it back.
+    await waitFor(async () => (await a.get('x')).active === 0, { what: 'the refused release mended' });
+    await a.set('x', 2);
+    await probe.command(['HSET', `${tag}groups`, 'y', 'garbage']);
+    await expect(a.get('y')).rejects.toBeInstanceOf(ForeignValueError);
+    await expect(a.set('y', 1)).rejects.toBeInstanceOf(ForeignValueError);
+    await probe.command(['HDEL', `${tag}groups`, 'y']);
+    await probe.command(['DEL', `${tag}ready`]);
+    await probe.command(['SET', `${tag}ready`, '1']);
+    await expect(a.set('x', 3)).rejects.toBeInstanceOf(ForeignValueError);
+    await probe.command(['DEL', `${tag}ready`]);
+    expect(await a.get('x')).toEqual({ target: 2, active: 0 });
+    const lease = await a.acquire({ key: 'x' });
+    expect(await a.get('x')).toEqual({ target: 2, active: 1 });
+    await lease.release();
+  });
+
+  test('bad arguments reject with TypeError or RangeError naming the value, and change nothing', async () => {
+    const [a] = await fleet.pool(1);
+    if (!a) throw new Error('no pool');
+    await a.set('x', 1);
+    const loose = a as unknown as {
+      set(key: unknown, target: unknown): Promise<void>;
+      get(key: unknown): Promise<unknown>;
+      acquire(options: unknown): Promise<unknown>;
+      tryAcquire(options: unknown): Promise<unknown>;
+      run(fn: unknown): Promise<unknown>;
+    };
+    await expect(loose.set(1, 1)).rejects.toThrow(TypeError);
+    await expect(loose.set(undefined, 1)).rejects.toThrow(TypeError);
+    await expect(loose.set('x', -1)).rejects.toThrow(RangeError);
+    await expect(loose.set('x', 1.5)).rejects.toThrow('1.5');
+    await expect(loose.set('x', Number.NaN)).rejects.toThrow(RangeError);
+    await expect(loose.set('x', 2 ** 53)).rejects.toThrow(RangeError);
+    await expect(loose.set('x', '2')).rejects.toThrow(TypeError);
+    await expect(loose.get(Symbol('k'))).rejects.toThrow(TypeError);
+    await expect(loose.acquire({ key: 1 })).rejects.toThrow('`1`');
+    await expect(loose.acquire({ keys: 'x' })).rejects.toThrow('keys');
+    await expect(loose.acquire({ signal: 'no' })).rejects.toThrow(TypeError);
+    await expect(loose.tryAcquire({ key: null })).rejects.toThrow(TypeError);
+    await expect(loose.run('not a function')).rejects.toThrow(TypeError);
+    expect(await a.get('x')).toEqual({ target: 1, active: 0 });
+    expect(await a.keys()).toEqual(['x']);
+  });
+
+  test('createRedisPool rejects bad options naming them', async () => {
+    const client = await fleet.client();
+    const create = createRedisPool as (options: unknown) => Promise<unknown>;
+    await expect(create(undefined)).rejects.toThrow(TypeError);
+    await expect(create({ redis: client.client })).rejects.toThrow('name');
+    await expect(create({ redis: client.client, name: '' })).rejects.toThrow('name');
+    await expect(create({ redis: client.client, name: 'n', leaseTtl: 99 })).rejects.toThrow(RangeError);
+    await expect(create({ redis: client.client, name: 'n', leaseTtl: 150.5 })).rejects.toThrow('150.5');
+    await expect(create({ redis: client.client, name: 'n', leaseTtl: '1000' })).rejects.toThrow(TypeError);
+    await expect(create({ redis: client.client, name: 'n', prefix: 3 })).rejects.toThrow('prefix');
+    await expect(create({ redis: client.client, name: 'n', ttl: 1000 })).rejects.toThrow('ttl');
+    await expect(create({ redis: {}, name: 'n' })).rejects.toThrow('redis');
+    await expect(create({ redis: 'redis://127.0.0.1', name: 'n' })).rejects.toThrow(TypeError);
+  });
+});

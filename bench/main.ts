@@ -5,12 +5,13 @@
  * also rewrites `bench/RESULTS.md`; `-- --quick` runs a short smoke version
  * (fewer rounds, fewer keys, no profiles), whose figures are not for the record.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { currentEnvironment } from './harness/environment.js';
 import { canMeasureHeap } from './harness/heap.js';
 import type { BenchSettings, Figures } from './harness/settings.js';
 import { type Section, sectionToMarkdown, sectionToText } from './harness/table.js';
 import { profileSections } from './profile/run.js';
+import { redisSection, withRedisSection } from './redis/results-file.js';
 import { countEvents } from './scenarios/event-count.js';
 import { handoffManyKeys, handoffOneKey } from './scenarios/handoff.js';
 import { heapFigures } from './scenarios/heap.js';
@@ -82,6 +83,9 @@ if (args.has('--write')) {
     notes,
     '',
   ].join('\n');
-  writeFileSync(new URL('./RESULTS.md', import.meta.url), markdown);
+  const resultsUrl = new URL('./RESULTS.md', import.meta.url);
+  // `npm run bench:redis -- --write` owns the "Redis mode" section: keep it.
+  const redis = existsSync(resultsUrl) ? redisSection(readFileSync(resultsUrl, 'utf8')) : undefined;
+  writeFileSync(resultsUrl, redis === undefined ? markdown : withRedisSection(markdown, redis));
   console.log('wrote bench/RESULTS.md');
 }

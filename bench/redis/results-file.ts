@@ -3,11 +3,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 const START = '<!-- redis-mode:start -->';
 const END = '<!-- redis-mode:end -->';
 
-/** The Redis-mode section of `text` (markers included), or undefined when it has none. */
-export function redisSection(text: string): string | undefined {
+function bounds(text: string): { from: number; to: number } | undefined {
   const from = text.indexOf(START);
   const to = text.indexOf(END);
-  return from >= 0 && to > from ? text.slice(from, to + END.length) : undefined;
+  return from >= 0 && to > from ? { from, to: to + END.length } : undefined;
+}
+
+/** The Redis-mode section of `text`, without its markers, or undefined when it has none. */
+export function redisSection(text: string): string | undefined {
+  const found = bounds(text);
+  return found && text.slice(found.from + START.length, found.to - END.length).trim();
 }
 
 /**
@@ -17,8 +22,10 @@ export function redisSection(text: string): string | undefined {
  */
 export function withRedisSection(text: string, section: string): string {
   const wrapped = `${START}\n${section.trim()}\n${END}`;
-  const old = redisSection(text);
-  return old === undefined ? `${text.trimEnd()}\n\n${wrapped}\n` : text.replace(old, wrapped);
+  const found = bounds(text);
+  return found === undefined
+    ? `${text.trimEnd()}\n\n${wrapped}\n`
+    : text.slice(0, found.from) + wrapped + text.slice(found.to);
 }
 
 /** Rewrites the Redis-mode section of the file at `url`. */

@@ -6,12 +6,13 @@
  * (fewer rounds, fewer keys, no profiles), whose figures are not for the record;
  * `-- --metrics-only` runs only the cost of `instrumentPool` (scenario 7).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { currentEnvironment } from './harness/environment.js';
 import { canMeasureHeap } from './harness/heap.js';
 import type { BenchSettings, Figures } from './harness/settings.js';
 import { type Section, sectionToMarkdown, sectionToText } from './harness/table.js';
 import { profileSections } from './profile/run.js';
+import { redisSection, withRedisSection } from './redis/results-file.js';
 import { countEvents } from './scenarios/event-count.js';
 import { handoffManyKeys, handoffOneKey } from './scenarios/handoff.js';
 import { heapFigures } from './scenarios/heap.js';
@@ -90,6 +91,9 @@ if (args.has('--write')) {
     notes,
     '',
   ].join('\n');
-  writeFileSync(new URL('./RESULTS.md', import.meta.url), markdown);
+  const resultsUrl = new URL('./RESULTS.md', import.meta.url);
+  // `npm run bench:redis -- --write` owns the "Redis mode" section: keep it.
+  const redis = existsSync(resultsUrl) ? redisSection(readFileSync(resultsUrl, 'utf8')) : undefined;
+  writeFileSync(resultsUrl, redis === undefined ? markdown : withRedisSection(markdown, redis));
   console.log('wrote bench/RESULTS.md');
 }

@@ -1,0 +1,73 @@
+/**
+ * One member process of `npm run bench:redis`: opens sessions on the
+ * parent's command and runs the acquire/release steps it asks for,
+ * answering with `process.hrtime.bigint()` times (CLOCK_MONOTONIC, one
+ * clock for every process of the machine).
+ */
+import { holdOneTurn } from '../harness/workers.js';
+import type { Command, Reply } from './protocol.js';
+import { type Held, openSession, type Session } from './subjects.js';
+
+const send = (reply: Reply): void => {
+  process.send?.(reply);
+};
+let session: Session | undefined;
+let held: Held | undefined;
+
+async function contend(workers: number, startAt: bigint, durationMs: number): Promise<number> {
+  const current = session as Session;
+  const endAt = startAt + BigInt(Math.round(durationMs * 1e6));
+  let cycles = 0;
+  let stop = false;
+  const loop = async () => {
+    while (!stop) {
+      const lease = await current.acquire();
+      await holdOneTurn();
+      const at = process.hrtime.bigint();
+      await lease.release();
+      if (at >= startAt && at < endAt) cycles++;
+      if (at >= endAt) stop = true;
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, loop));
+  return cycles;
+}
+
+async function handle(command: Command): Promise<void> {
+  switch (command.op) {
+    case 'open':
+      session = await openSession(command.config);
+      return send({ op: 'opened' });
+    case 'acquire': {
+      const granted = (session as Session).acquire();
+      send({ op: 'asked' });
+      held = await granted;
+      return send({ op: 'granted', at: String(process.hrtime.bigint()) });
+    }
+    case 'release': {
+      const lease = held as Held;
+      held = undefined;
+      const at = process.hrtime.bigint();
+      await lease.release();
+      return send({ op: 'released', at: String(at) });
+    }
+    case 'contend':
+      return send({
+        op: 'contended',
+        cycles: await contend(command.workers, BigInt(command.startAt), command.durationMs),
+      });
+    case 'close':
+      await session?.close();
+      session = undefined;
+      return send({ op: 'closed' });
+    case 'exit':
+      process.disconnect();
+      return;
+  }
+}
+
+process.on('message', (command: Command) => {
+  handle(command).catch((error: unknown) =>
+    send({ op: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  );
+});

@@ -1,0 +1,47 @@
+/** Messages between the benchmark (parent) and its member processes (`member.ts`), over Node's IPC channel. */
+
+/** Which implementation a member runs. */
+export type SubjectName = 'workpool (node-redis)' | 'workpool (ioredis)' | 'redis-semaphore' | 'bottleneck';
+
+/** Every subject, ours first. */
+export const subjectNames: readonly SubjectName[] = [
+  'workpool (node-redis)',
+  'workpool (ioredis)',
+  'redis-semaphore',
+  'bottleneck',
+];
+
+/** Where and what a member opens: one key of one pool (or semaphore, or limiter) with a limit. */
+export interface SessionConfig {
+  readonly subject: SubjectName;
+  readonly url: string;
+  /** Distinct per run of a scenario, so that no state of an earlier run is shared. */
+  readonly name: string;
+  readonly key: string;
+  readonly limit: number;
+}
+
+/** What the parent asks of a member. Times are `process.hrtime.bigint()` values as decimal strings. */
+export type Command =
+  | { readonly op: 'open'; readonly config: SessionConfig }
+  /** Acquire one lease and hold it; the member answers `asked` at once and `granted` when it has it. */
+  | { readonly op: 'acquire' }
+  /** Release the held lease; answers `released` with the time taken right before the call. */
+  | { readonly op: 'release' }
+  /**
+   * Run `workers` loops of acquire → hold across one `await` → release; count the releases that
+   * start within [startAt, startAt + durationMs); stop after it and answer `contended`.
+   */
+  | { readonly op: 'contend'; readonly workers: number; readonly startAt: string; readonly durationMs: number }
+  | { readonly op: 'close' }
+  | { readonly op: 'exit' };
+
+/** What a member answers. */
+export type Reply =
+  | { readonly op: 'opened' }
+  | { readonly op: 'asked' }
+  | { readonly op: 'granted'; readonly at: string }
+  | { readonly op: 'released'; readonly at: string }
+  | { readonly op: 'contended'; readonly cycles: number }
+  | { readonly op: 'closed' }
+  | { readonly op: 'failed'; readonly message: string };

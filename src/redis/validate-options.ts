@@ -7,12 +7,18 @@ export function assertStringKey(key: unknown, name = 'key'): asserts key is stri
   if (typeof key !== 'string') throw new TypeError(`Expected \`${name}\` to be a string, ${got(key)}`);
 }
 
-/** Reads the `key`/`signal` options of `acquire`, `leases` and `run`; throws a `TypeError` for bad ones. */
+/**
+ * Reads the `key`/`signal` options of `acquire`, `leases` and `run` once, as
+ * the in-process pool does (a getter is not asked again later, so what was
+ * checked is what is used); throws a `TypeError` for bad ones.
+ */
 export function readAcquireOptions<K extends string>(options: unknown, call: string): RedisAcquireOptions<K> {
   assertOptions(options, call, ['key', 'signal']);
-  assertSignal(options?.signal);
-  if (options?.key !== undefined) assertStringKey(options.key);
-  return (options ?? {}) as RedisAcquireOptions<K>;
+  const key = options?.key;
+  const signal = options?.signal;
+  assertSignal(signal);
+  if (key !== undefined) assertStringKey(key);
+  return { ...(key === undefined ? {} : { key: key as K }), ...(signal ? { signal } : {}) };
 }
 
 /**

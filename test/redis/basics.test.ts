@@ -28,6 +28,22 @@ describe.runIf(redisTestsRun).each(clientKinds)('Redis pool over %s', (kind) => 
     expect(await b?.keys()).toEqual(['x']);
   });
 
+  test('acquire reads its key option once: the key that was checked is the key asked for', async () => {
+    const [a] = await fleet.pool(1);
+    await a?.set('x', 1);
+    let reads = 0;
+    const options = {
+      get key() {
+        reads++;
+        return reads === 1 ? 'x' : 'y';
+      },
+    };
+    const lease = await a?.acquire(options);
+    expect(lease?.key).toBe('x');
+    expect(reads).toBe(1);
+    await lease?.release();
+  });
+
   test('an unknown key counts { 0, 0 }', async () => {
     const [a] = await fleet.pool(1);
     expect(await a?.get('nothing')).toEqual({ target: 0, active: 0 });

@@ -1,0 +1,260 @@
+/**
+ * `npm run chaos:redis -- --minutes N [--seed S] [--members M]`: member
+ * processes (`member.ts`) do random acquire / tryAcquire / release / set /
+ * abort against one Redis pool while this run kills them (`kill -9`),
+ * pauses them (SIGSTOP … SIGCONT, sometimes past `leaseTtl`), stops and
+ * restarts them, and pauses Redis (`CLIENT PAUSE`). Then it checks the
+ * members' logs (`check.ts`) and the snapshots of Redis' state it took
+ * every 250 ms (`redis-state.ts`), prints the figures and exits 1 on any
+ * violation. Starts its own `redis-server` (loopback, no persistence).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Redis as IORedis } from 'ioredis';
+import { createClient } from 'redis';
+import { redisServerOnPath, startRedisServer } from '../../demo/redis-server.js';
+import { createRedisPool } from '../../src/redis/index.js';
+import { checkRun, type MemberLog, type Violation } from './check.js';
+import { type ChaosEvent, type MemberEvent, now } from './events.js';
+import type { MemberConfig } from './member.js';
+import { Random } from './random.js';
+import { RedisStateChecker } from './redis-state.js';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '1' },
+    seed: { type: 'string' },
+    members: { type: 'string', default: '4' },
+    workers: { type: 'string', default: '6' },
+    'lease-ttl': { type: 'string', default: '1500' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const minutes = Number(values.minutes);
+const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
+const slots = Number(values.members);
+const workers = Number(values.workers);
+const leaseTtl = Number(values['lease-ttl']);
+for (const [name, value] of Object.entries({ minutes, seed, members: slots, workers, 'lease-ttl': leaseTtl })) {
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`--${name} must be a positive number, got ${value}`);
+}
+if (!redisServerOnPath()) {
+  console.error('chaos:redis needs a redis-server on PATH (Debian/Ubuntu: apt-get install -y redis-server)');
+  process.exit(1);
+}
+
+const random = new Random(seed);
+const keys = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'];
+const name = `chaos-${seed}`;
+const dir = mkdtempSync(join(tmpdir(), 'chaos-redis-'));
+mkdirSync(join(dir, 'logs'));
+const chaos: ChaosEvent[] = [];
+const figures = { kills: 0, pauses: 0, longPauses: 0, stops: 0, redisPauses: 0, starts: 0 };
+let incarnation = 0;
+
+const server = await startRedisServer();
+const admin = new IORedis(server.port, '127.0.0.1');
+const state = new RedisStateChecker(admin, name, keys);
+console.log(
+  `chaos:redis — seed ${seed}, ${minutes} min, ${slots} member processes × ${workers} workers, keys ${keys.join(' ')}, ` +
+    `leaseTtl ${leaseTtl} ms; redis-server on ${server.url}; logs in ${dir}`,
+);
+
+/** The initial targets, set by a member of this process that then leaves (its calls logged like a member's). */
+async function setInitialTargets(): Promise<void> {
+  const client = await createClient({ url: server.url }).connect();
+  const pool = await createRedisPool<string>({ redis: client, name, leaseTtl });
+  const log = join(dir, 'logs', 'initial.jsonl');
+  const lines: MemberEvent[] = [{ ev: 'join', member: pool.member, pid: process.pid, t: now() }];
+  for (const key of keys) {
+    const target = random.int(1, 3);
+    const t0 = now();
+    lines.push({ ev: 'set', key, target, t0 });
+    await pool.set(key, target);
+    lines.push({ ev: 'set-end', t0, t: now(), ok: true });
+  }
+  await pool.stop();
+  await client.close();
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(
+    log,
+    lines
+      .map((line) => JSON.stringify(line))
+      .join('\n')
+      .concat('\n'),
+  );
+}
+
+interface Slot {
+  child: ChildProcess | undefined;
+  /** Resolves when the current child has exited. */
+  exited: Promise<void>;
+}
+
+function startMember(slot: number): Promise<Slot> {
+  const config: MemberConfig = {
+    url: server.url,
+    name,
+    keys,
+    leaseTtl,
+    workers,
+    seed: random.int(0, 2 ** 31),
+    log: join(dir, 'logs', `member-${slot}-${++incarnation}.jsonl`),
+    client: incarnation % 2 === 0 ? 'ioredis' : 'node-redis',
+  };
+  const child = fork(new URL('./member.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, CHAOS_MEMBER: JSON.stringify(config) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  figures.starts++;
+  chaos.push({ ev: 'start', slot, pid: child.pid as number, t: now() });
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve({ child, exited }));
+    child.once('exit', (code, signal) => reject(new Error(`member ${slot} exited (${code ?? signal}) before joining`)));
+  });
+}
+
+async function stopMember(slot: number, member: Slot): Promise<void> {
+  const child = member.child as ChildProcess;
+  chaos.push({ ev: 'stop', slot, pid: child.pid as number, t: now() });
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await member.exited;
+  clearTimeout(timer);
+}
+
+/** One act of chaos, chosen at random; returns once it is over (restarts included). */
+async function act(members: Slot[]): Promise<void> {
+  const roll = random.next();
+  const slot = random.int(0, members.length - 1);
+  const member = members[slot] as Slot;
+  const child = member.child as ChildProcess;
+  const pid = child.pid as number;
+  if (roll < 0.3) {
+    child.kill('SIGKILL');
+    chaos.push({ ev: 'kill', slot, pid, t: now() });
+    figures.kills++;
+    await member.exited;
+    await sleep(random.int(100, 1_500));
+    members[slot] = await startMember(slot);
+  } else if (roll < 0.6) {
+    const ms = random.next() < 0.4 ? random.int(leaseTtl + 200, leaseTtl * 2) : random.int(50, leaseTtl / 3);
+    const t0 = now();
+    child.kill('SIGSTOP');
+    await sleep(ms);
+    child.kill('SIGCONT');
+    chaos.push({ ev: 'pause', slot, pid, t0, t: now() });
+    figures.pauses++;
+    if (ms > leaseTtl) figures.longPauses++;
+  } else if (roll < 0.75) {
+    figures.stops++;
+    await stopMember(slot, member);
+    members[slot] = await startMember(slot);
+  } else {
+    const ms = random.int(50, Math.floor(leaseTtl / 3));
+    const t0 = now();
+    await admin.call('CLIENT', 'PAUSE', String(ms), 'ALL');
+    await sleep(ms);
+    chaos.push({ ev: 'redis-pause', t0, t: now() });
+    figures.redisPauses++;
+  }
+}
+
+const violations: Violation[] = [];
+let members: Slot[] = [];
+try {
+  await setInitialTargets();
+  members = await Promise.all(Array.from({ length: slots }, (_, slot) => startMember(slot)));
+  const deadline = now() + minutes * 60_000;
+  let snapshotting = true;
+  const snapshots = (async () => {
+    while (snapshotting) {
+      await state.snapshot().catch(() => {});
+      await sleep(250);
+    }
+  })();
+  while (now() < deadline) {
+    await sleep(random.int(300, 2_000));
+    await act(members);
+  }
+  // Stop every member properly, then let any dead one be reaped by a last member's script.
+  await Promise.all(members.map((member, slot) => stopMember(slot, member)));
+  snapshotting = false;
+  await snapshots;
+  await sleep(leaseTtl + leaseTtl / 3 + 200);
+  const client = await createClient({ url: server.url }).connect();
+  const last = await createRedisPool<string>({ redis: client, name, leaseTtl });
+  const left = await Promise.all(keys.map((key) => last.get(key)));
+  await last.stop();
+  await client.close();
+  await state.snapshot();
+  left.forEach((counts, i) => {
+    if (counts.active !== 0) {
+      violations.push({
+        rule: 'redis state',
+        detail: `key ${keys[i]} still has ${counts.active} active leases after every member left`,
+      });
+    }
+  });
+} finally {
+  for (const member of members) member.child?.kill('SIGKILL');
+  admin.disconnect();
+  await server.stop();
+}
+
+const { readdirSync } = await import('node:fs');
+const logs: MemberLog[] = readdirSync(join(dir, 'logs')).map((file) => ({
+  events: readFileSync(join(dir, 'logs', file), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as MemberEvent),
+}));
+const result = checkRun(logs, chaos, leaseTtl);
+violations.push(...result.violations, ...state.findings.violations);
+// Leases Redis held that no member logged: only a killed or paused member may have missed its grant.
+const logged = new Map<number, string>();
+for (const { events } of logs) for (const e of events) if (e.ev === 'grant') logged.set(e.id, e.key);
+let unlogged = 0;
+for (const [id, key] of state.findings.seen) {
+  const loggedKey = logged.get(id);
+  if (loggedKey === undefined) unlogged++;
+  else if (loggedKey !== key)
+    violations.push({
+      rule: 'unlogged lease',
+      detail: `lease ${id} logged for ${loggedKey}, held in Redis for ${key}`,
+    });
+}
+if (result.grants > 0 && Math.max(...logged.keys()) > state.findings.lastLeaseId) {
+  violations.push({
+    rule: 'redis state',
+    detail: `a logged lease id is above Redis' last id ${state.findings.lastLeaseId}`,
+  });
+}
+
+const errorCounts = new Map<string, number>();
+for (const { events } of logs) {
+  for (const e of events)
+    if (e.ev === 'op') errorCounts.set(`${e.op}: ${e.what}`, (errorCounts.get(`${e.op}: ${e.what}`) ?? 0) + 1);
+}
+console.log(
+  [
+    `member processes started: ${figures.starts} (${slots} slots)`,
+    `operations started: ${result.operations.toLocaleString('en-US')} (acquire, tryAcquire, set; counted by the members, ≤ 1 s lost per kill)`,
+    `chaos: ${figures.kills} kill -9, ${figures.pauses} SIGSTOP/SIGCONT (${figures.longPauses} longer than leaseTtl), ${figures.stops} stop+restart, ${figures.redisPauses} CLIENT PAUSE`,
+    `grants: ${result.grants.toLocaleString('en-US')}, released: ${result.released.toLocaleString('en-US')}, lost (LeaseLostError): ${result.lost}, revoked by set: ${result.revoked}, sets: ${result.sets}`,
+    `other outcomes: ${[...errorCounts].map(([what, n]) => `${what} ${n}`).join(', ') || 'none'}`,
+    `Redis snapshots: ${state.findings.snapshots}, leases seen in them: ${state.findings.seen.size} (${unlogged} never logged by a member: granted to one killed or paused before it could log), ` +
+      `most leases over a target seen (draining): ${state.findings.drainingSeen}, last lease id ${state.findings.lastLeaseId}`,
+    `violations: ${violations.length}`,
+    ...violations.slice(0, 20).map((v) => `  ${v.rule}: ${v.detail}`),
+  ].join('\n'),
+);
+if (!values.keep && violations.length === 0) rmSync(dir, { recursive: true, force: true });
+else console.log(`logs kept in ${dir}`);
+process.exit(violations.length === 0 ? 0 : 1);

@@ -1,0 +1,134 @@
+/**
+ * One member process of `npm run chaos:redis`: joins the pool and runs
+ * workers doing random acquire / tryAcquire / release / set / abort until
+ * SIGTERM (then stops its pool, releases what it holds and exits). Every
+ * grant, release and lost lease goes to its log file with a synchronous
+ * write, so a `kill -9` loses nothing that happened before it.
+ */
+import { openSync, writeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis as IORedis } from 'ioredis';
+import { createClient } from 'redis';
+import { createRedisPool, type RedisLease, type RedisPool } from '../../src/redis/index.js';
+import { type MemberEvent, now } from './events.js';
+import { Random } from './random.js';
+
+/** What the run hands a member (JSON in `CHAOS_MEMBER`). */
+export interface MemberConfig {
+  readonly url: string;
+  readonly name: string;
+  readonly keys: readonly string[];
+  readonly leaseTtl: number;
+  readonly workers: number;
+  readonly seed: number;
+  readonly log: string;
+  readonly client: 'node-redis' | 'ioredis';
+}
+
+const config = JSON.parse(process.env.CHAOS_MEMBER ?? '{}') as MemberConfig;
+const fd = openSync(config.log, 'a');
+const log = (event: MemberEvent) => writeSync(fd, `${JSON.stringify(event)}\n`);
+const random = new Random(config.seed);
+const running = new AbortController();
+const counts = { acquires: 0, tries: 0, sets: 0 };
+const logCounts = () => log({ ev: 'count', ...counts, t: now() });
+
+async function connect(): Promise<{ redis: unknown; close(): Promise<unknown> }> {
+  if (config.client === 'node-redis') {
+    const client = createClient({ url: config.url });
+    client.on('error', () => {});
+    await client.connect();
+    return { redis: client, close: () => client.close() };
+  }
+  const url = new URL(config.url);
+  const client = new IORedis(Number(url.port), url.hostname, { lazyConnect: true });
+  client.on('error', () => {});
+  await client.connect();
+  return { redis: client, close: () => client.quit() };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+async function hold(lease: RedisLease<string>, t0: number): Promise<void> {
+  log({ ev: 'grant', id: lease.id, key: lease.key, t0, t: now() });
+  const onAbort = () => log({ ev: 'signal', id: lease.id, reason: errorName(lease.signal.reason), t: now() });
+  if (lease.signal.aborted) onAbort();
+  else lease.signal.addEventListener('abort', onAbort, { once: true });
+  const ms = random.int(0, 20);
+  if (ms > 0 && !lease.signal.aborted) await sleep(ms, undefined, { signal: lease.signal }).catch(() => {});
+  else await null;
+  log({ ev: 'release', id: lease.id, t: now() });
+  await lease.release();
+  log({ ev: 'released', id: lease.id, t: now() });
+}
+
+async function step(pool: RedisPool<string>): Promise<void> {
+  const roll = random.next();
+  const key = random.next() < 0.15 ? undefined : random.pick(config.keys);
+  if (roll < 0.6) {
+    counts.acquires++;
+    const abort = new AbortController();
+    // Some acquires are abandoned at once, the rest after a while (a key may have no target for long).
+    const timer = setTimeout(() => abort.abort(), random.next() < 0.3 ? random.int(0, 40) : random.int(200, 1_500));
+    const signal = AbortSignal.any([abort.signal, running.signal]);
+    const t0 = now();
+    try {
+      const lease = await pool.acquire({ key, signal });
+      clearTimeout(timer);
+      await hold(lease, t0);
+    } catch (error) {
+      clearTimeout(timer);
+      log({ ev: 'op', op: 'acquire', what: signal.aborted ? 'aborted' : errorName(error), t: now() });
+    }
+  } else if (roll < 0.85) {
+    counts.tries++;
+    const t0 = now();
+    try {
+      const lease = await pool.tryAcquire({ key });
+      if (lease) await hold(lease, t0);
+      else await sleep(random.int(0, 5));
+    } catch (error) {
+      log({ ev: 'op', op: 'tryAcquire', what: errorName(error), t: now() });
+    }
+  } else if (roll < 0.88) {
+    counts.sets++;
+    const setKey = random.pick(config.keys);
+    const target = random.int(0, 3);
+    const t0 = now();
+    log({ ev: 'set', key: setKey, target, t0 });
+    try {
+      await pool.set(setKey, target);
+      log({ ev: 'set-end', t0, t: now(), ok: true });
+    } catch (error) {
+      log({ ev: 'set-end', t0, t: now(), ok: false });
+      log({ ev: 'op', op: 'set', what: errorName(error), t: now() });
+    }
+  } else {
+    await sleep(random.int(0, 10));
+  }
+}
+
+async function worker(pool: RedisPool<string>): Promise<void> {
+  while (!running.signal.aborted && !pool.stopped) await step(pool);
+}
+
+const client = await connect();
+const pool = await createRedisPool<string>({ redis: client.redis, name: config.name, leaseTtl: config.leaseTtl });
+log({ ev: 'join', member: pool.member, pid: process.pid, t: now() });
+process.send?.('ready');
+setInterval(logCounts, 1_000).unref();
+const workers = Array.from({ length: config.workers }, () => worker(pool));
+process.once('SIGTERM', () => {
+  running.abort();
+  void (async () => {
+    await pool.stop();
+    await Promise.allSettled(workers);
+    await pool.done;
+    logCounts();
+    log({ ev: 'left', t: now() });
+    await client.close();
+    process.exit(0);
+  })();
+});

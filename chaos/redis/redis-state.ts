@@ -1,0 +1,99 @@
+import type { Redis as IORedis } from 'ioredis';
+import { poolKeys } from '../../src/redis/redis-keys.js';
+import type { Violation } from './check.js';
+
+/**
+ * Reads, in one atomic script, the pool's groups, the last lease id, every
+ * member with its leases, and each key's unrevoked leases. Read-only.
+ */
+const snapshotScript = `
+local P = ARGV[1]
+local groups = redis.call('HGETALL', P .. 'groups')
+local members = redis.call('ZRANGE', P .. 'members', 0, -1)
+local held = {}
+for _, m in ipairs(members) do held[#held + 1] = { m, redis.call('HGETALL', P .. 'ml:' .. m) } end
+local unrevoked = {}
+for i = 2, #ARGV do unrevoked[#unrevoked + 1] = redis.call('ZCARD', P .. 'l:' .. ARGV[i]) end
+return { redis.call('HGET', P .. 'meta', 'lease') or '0', groups, held, unrevoked }
+`;
+
+/** What the snapshots of a run found. */
+export interface StateFindings {
+  snapshots: number;
+  /** Lease id → key, for every lease any snapshot saw. */
+  readonly seen: Map<number, string>;
+  readonly violations: Violation[];
+  lastLeaseId: number;
+  /** The highest count of leases (revoked ones included) over a key's target seen, i.e. draining. */
+  drainingSeen: number;
+}
+
+/** Takes snapshots of the pool `name` of `keys` and checks Redis' own invariants in each. */
+export class RedisStateChecker {
+  readonly findings: StateFindings = {
+    snapshots: 0,
+    seen: new Map(),
+    violations: [],
+    lastLeaseId: 0,
+    drainingSeen: 0,
+  };
+  readonly #tag: string;
+
+  constructor(
+    readonly redis: IORedis,
+    name: string,
+    readonly keys: readonly string[],
+  ) {
+    this.#tag = poolKeys('workpool', name).tag;
+  }
+
+  /**
+   * One snapshot: each key's unrevoked leases are at most its target (the
+   * over-target rest is revoked, draining); its active count equals the
+   * leases its members hold; lease ids are unique, at most the last id
+   * handed out, which never goes down; a lease keeps its key.
+   */
+  async snapshot(): Promise<void> {
+    const [last, groupsFlat, held, unrevoked] = (await this.redis.eval(snapshotScript, 0, this.#tag, ...this.keys)) as [
+      string,
+      string[],
+      [string, string[]][],
+      number[],
+    ];
+    const f = this.findings;
+    f.snapshots++;
+    const bad = (detail: string) => f.violations.push({ rule: 'redis state', detail });
+    const lastId = Number(last);
+    if (lastId < f.lastLeaseId) bad(`last lease id went down from ${f.lastLeaseId} to ${lastId}`);
+    f.lastLeaseId = lastId;
+    const groups = new Map<string, { target: number; active: number }>();
+    for (let i = 0; i < groupsFlat.length; i += 2) {
+      const [target, active] = (groupsFlat[i + 1] as string).split(' ').map(Number);
+      groups.set(groupsFlat[i] as string, { target: target as number, active: active as number });
+    }
+    const perKey = new Map<string, number>();
+    const ids = new Set<number>();
+    for (const [member, fields] of held) {
+      for (let i = 0; i < fields.length; i += 2) {
+        const id = Number(fields[i]);
+        const key = (fields[i + 1] as string).split(' ').slice(2).join(' ');
+        if (ids.has(id)) bad(`lease ${id} held twice (member ${member})`);
+        ids.add(id);
+        if (id > lastId) bad(`lease ${id} above the last id handed out, ${lastId}`);
+        const before = f.seen.get(id);
+        if (before !== undefined && before !== key) bad(`lease ${id} moved from key ${before} to ${key}`);
+        f.seen.set(id, key);
+        perKey.set(key, (perKey.get(key) ?? 0) + 1);
+      }
+    }
+    this.keys.forEach((key, i) => {
+      const group = groups.get(key) ?? { target: 0, active: 0 };
+      const count = unrevoked[i] ?? 0;
+      if (count > group.target) bad(`key ${key}: ${count} unrevoked leases over target ${group.target}`);
+      if ((perKey.get(key) ?? 0) !== group.active) {
+        bad(`key ${key}: active ${group.active}, but members hold ${perKey.get(key) ?? 0} leases of it`);
+      }
+      f.drainingSeen = Math.max(f.drainingSeen, group.active - group.target);
+    });
+  }
+}

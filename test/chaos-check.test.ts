@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { checkRun, type MemberLog } from '../chaos/redis/check.js';
+import type { ChaosEvent, MemberEvent } from '../chaos/redis/events.js';
+
+const TTL = 1_000;
+
+function member(pid: number, ...events: MemberEvent[]): MemberLog {
+  return { events: [{ ev: 'join', member: `m${pid}`, pid, t: 0 }, ...events] };
+}
+
+const setTo = (key: string, target: number, t0: number, t = t0 + 1): MemberEvent[] => [
+  { ev: 'set', key, target, t0 },
+  { ev: 'set-end', t0, t, ok: true },
+];
+
+const held = (id: number, key: string, t0: number, t: number, releasedAt: number): MemberEvent[] => [
+  { ev: 'grant', id, key, t0, t },
+  { ev: 'release', id, t: releasedAt },
+  { ev: 'released', id, t: releasedAt + 1 },
+];
+
+const rules = (logs: MemberLog[], chaos: ChaosEvent[] = []) => checkRun(logs, chaos, TTL).violations.map((v) => v.rule);
+
+describe('chaos checker', () => {
+  it('finds no violation in leases that follow the rules', () => {
+    const logs = [member(1, ...setTo('a', 1, 0), ...held(1, 'a', 5, 6, 10)), member(2, ...held(2, 'a', 7, 11, 20))];
+    expect(rules(logs)).toEqual([]);
+  });
+
+  it('reports two leases live at once on a key whose target was 1', () => {
+    const logs = [member(1, ...setTo('a', 1, 0), ...held(1, 'a', 5, 6, 30)), member(2, ...held(2, 'a', 7, 10, 20))];
+    expect(rules(logs)).toEqual(['over target']);
+  });
+
+  it('allows leases over a target lowered after they were granted (draining)', () => {
+    const logs = [
+      member(1, ...setTo('a', 2, 0), ...held(1, 'a', 5, 6, 40), ...setTo('a', 1, 20)),
+      member(2, ...held(2, 'a', 5, 7, 30)),
+    ];
+    expect(rules(logs)).toEqual([]);
+  });
+
+  it('counts a set that may have landed during the request as possibly in effect', () => {
+    const logs = [
+      member(1, ...setTo('a', 1, 0), ...held(1, 'a', 5, 6, 40), ...setTo('a', 2, 8, 12), ...setTo('a', 1, 13)),
+      member(2, ...held(2, 'a', 9, 11, 30)),
+    ];
+    expect(rules(logs)).toEqual([]);
+  });
+
+  it('reports a lease id granted twice', () => {
+    const logs = [member(1, ...setTo('a', 2, 0), ...held(1, 'a', 5, 6, 10)), member(2, ...held(1, 'a', 7, 11, 20))];
+    expect(rules(logs)).toEqual(['id granted twice']);
+  });
+
+  it('reports a lower id granted to a request made after a higher one resolved', () => {
+    const logs = [member(1, ...setTo('a', 2, 0), ...held(5, 'a', 1, 2, 3)), member(2, ...held(4, 'a', 4, 6, 8))];
+    expect(rules(logs)).toEqual(['ids out of grant order']);
+  });
+
+  it("stops counting a killed member's lease at its kill", () => {
+    const logs = [
+      member(1, ...setTo('a', 1, 0), { ev: 'grant', id: 1, key: 'a', t0: 5, t: 6 }),
+      member(2, ...held(2, 'a', 20, 3_000, 3_010)),
+    ];
+    expect(rules(logs, [{ ev: 'kill', slot: 0, pid: 1, t: 10 }])).toEqual([]);
+  });
+
+  it('counts a lease lost without a pause as live until leaseTtl before its loss was learnt', () => {
+    const lostLate: MemberEvent[] = [
+      { ev: 'grant', id: 1, key: 'a', t0: 5, t: 6 },
+      { ev: 'signal', id: 1, reason: 'LeaseLostError', t: 2_000 },
+      { ev: 'release', id: 1, t: 2_001 },
+    ];
+    const logs = [member(1, ...setTo('a', 1, 0), ...lostLate), member(2, ...held(2, 'a', 100, 500, 600))];
+    expect(rules(logs)).toEqual(['over target']);
+  });
+});

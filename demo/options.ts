@@ -28,6 +28,16 @@ export interface DemoOptions {
   readonly metricsPort: number;
   /** The address the metrics endpoint listens on. */
   readonly metricsHost: string;
+  /**
+   * Redis mode: the members share one pool on this Redis (`start`: a
+   * throwaway `redis-server` from PATH, stopped at exit); absent: one
+   * process, the in-process pool.
+   */
+  readonly redis?: { readonly url: string } | 'start';
+  /** Redis mode: how many member processes share the pool and the workers. */
+  readonly members?: number;
+  /** Redis mode: when to `kill -9` member 2, in milliseconds after the start. */
+  readonly killMemberMs?: number;
 }
 
 /** `--at 1.5s spam=1`: at `atMs` after the start, set `key`'s target to `target`. */
@@ -69,6 +79,11 @@ Options:
   --metrics [PORT]      serve Prometheus metrics of the pool at /metrics while it runs
                         (PORT 0 for any free one; default: 9464)
   --metrics-host HOST   the address the metrics endpoint listens on (default: 127.0.0.1, this machine only)
+  --redis [URL]         Redis mode: member processes share one pool on the Redis at URL
+                        (redis://host:port); without URL, a throwaway redis-server from PATH
+  --members N           Redis mode: member processes sharing the pool and the workers (default: 3)
+  --kill-member DURATION  Redis mode: kill -9 member 2 after DURATION; its leases come back
+                        within the pool's leaseTtl (2s) and one heartbeat
   -h, --help            show this help
 
 DURATION is a number with a unit: 10ms, 1.5s, 2m.
@@ -104,6 +119,8 @@ function takeMetricsPort(argv: readonly string[]): { rest: string[]; port: strin
   if (at < 0 || next === undefined || !/^\d+$/.test(next)) return { rest: [...argv], port: undefined };
   return { rest: [...argv.slice(0, at + 1), ...argv.slice(at + 2)], port: next };
 }
+/** Member processes in Redis mode when `--members` is not given. */
+export const DEFAULT_MEMBERS = 3;
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000 } as const;
 
@@ -177,7 +194,9 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions | HelpReq
   if (values.help) return { help: true };
   const inspectPort = values['inspect-port'];
   const targets = values.set ? parseTargets(values.set) : defaults.targets;
+  const redis = redisOptions(values);
   return {
+    ...redis,
     targets,
     changes: parseChanges(tokens, targets),
     workers: values.workers === undefined ? defaults.workers : parseCount(values.workers, '--workers', 1),
@@ -195,9 +214,52 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions | HelpReq
   };
 }
 
+/** `--redis` may stand alone: a URL follows it only when the next argument is not an option. */
+function withRedisValue(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg !== '--redis') out.push(arg);
+    else if (i + 1 < argv.length && !(argv[i + 1] as string).startsWith('-')) out.push(`--redis=${argv[++i]}`);
+    else out.push('--redis=');
+  }
+  return out;
+}
+
+function redisOptions(
+  values: ReturnType<typeof parseWith>['values'],
+): Pick<DemoOptions, 'redis' | 'members' | 'killMemberMs'> {
+  if (values.redis === undefined) {
+    for (const option of ['members', 'kill-member'] as const) {
+      if (values[option] !== undefined) throw new DemoOptionError(`--${option}: works only with --redis`);
+    }
+    return {};
+  }
+  if (values.inspect) throw new DemoOptionError('--inspect: not available with --redis (inspect one member instead)');
+  for (const option of ['at', 'metrics'] as const) {
+    if (values[option] !== undefined) throw new DemoOptionError(`--${option}: not available with --redis`);
+  }
+  if (values.redis !== '' && !/^rediss?:\/\/[^\s]+$/.test(values.redis)) {
+    throw new DemoOptionError(`--redis: expected a URL such as redis://127.0.0.1:6379, got "${values.redis}"`);
+  }
+  const members = values.members === undefined ? DEFAULT_MEMBERS : parseCount(values.members, '--members', 1, 32);
+  const killMemberMs =
+    values['kill-member'] === undefined ? undefined : parseDuration(values['kill-member'], '--kill-member');
+  if (killMemberMs !== undefined && members < 2) {
+    throw new DemoOptionError(
+      `--kill-member: needs at least 2 members (member 2 is the one killed), got --members ${members}`,
+    );
+  }
+  return {
+    redis: values.redis === '' ? 'start' : { url: values.redis },
+    members,
+    ...(killMemberMs === undefined ? {} : { killMemberMs }),
+  };
+}
+
 function parseWith(argv: readonly string[]) {
   return parseArgs({
-    args: [...argv],
+    args: withRedisValue(argv),
     strict: true,
     // Positionals only as the KEY=TARGET of an --at; parseChanges rejects any other.
     allowPositionals: true,
@@ -215,6 +277,9 @@ function parseWith(argv: readonly string[]) {
       plain: { type: 'boolean' },
       metrics: { type: 'boolean' },
       'metrics-host': { type: 'string' },
+      redis: { type: 'string' },
+      members: { type: 'string' },
+      'kill-member': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

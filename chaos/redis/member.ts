@@ -75,7 +75,7 @@ async function step(pool: RedisPool<string>): Promise<void> {
     const signal = AbortSignal.any([abort.signal, running.signal]);
     const t0 = now();
     try {
-      const lease = await pool.acquire({ key, signal });
+      const lease = await pool.acquire(key === undefined ? { signal } : { key, signal });
       clearTimeout(timer);
       await hold(lease, t0);
     } catch (error) {
@@ -86,7 +86,7 @@ async function step(pool: RedisPool<string>): Promise<void> {
     counts.tries++;
     const t0 = now();
     try {
-      const lease = await pool.tryAcquire({ key });
+      const lease = await pool.tryAcquire(key === undefined ? {} : { key });
       if (lease) await hold(lease, t0);
       else await sleep(random.int(0, 5));
     } catch (error) {

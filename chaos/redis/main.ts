@@ -217,7 +217,7 @@ const logs: MemberLog[] = readdirSync(join(dir, 'logs')).map((file) => ({
 }));
 const result = checkRun(logs, chaos, leaseTtl);
 violations.push(...result.violations, ...state.findings.violations);
-// Leases Redis held that no member logged: only a killed or paused member may have missed its grant.
+// Leases Redis held that no worker logged: granted as their acquire was aborted (the pool gives those back), or to a member killed first.
 const logged = new Map<number, string>();
 for (const { events } of logs) for (const e of events) if (e.ev === 'grant') logged.set(e.id, e.key);
 let unlogged = 0;
@@ -249,7 +249,7 @@ console.log(
     `chaos: ${figures.kills} kill -9, ${figures.pauses} SIGSTOP/SIGCONT (${figures.longPauses} longer than leaseTtl), ${figures.stops} stop+restart, ${figures.redisPauses} CLIENT PAUSE`,
     `grants: ${result.grants.toLocaleString('en-US')}, released: ${result.released.toLocaleString('en-US')}, lost (LeaseLostError): ${result.lost}, revoked by set: ${result.revoked}, sets: ${result.sets}`,
     `other outcomes: ${[...errorCounts].map(([what, n]) => `${what} ${n}`).join(', ') || 'none'}`,
-    `Redis snapshots: ${state.findings.snapshots}, leases seen in them: ${state.findings.seen.size} (${unlogged} never logged by a member: granted to one killed or paused before it could log), ` +
+    `Redis snapshots: ${state.findings.snapshots}, leases seen in them: ${state.findings.seen.size} (${unlogged} never logged as granted: Redis granted them as the acquire was aborted, and the pool gave them back, or to a member killed before it logged), ` +
       `most leases over a target seen (draining): ${state.findings.drainingSeen}, last lease id ${state.findings.lastLeaseId}`,
     `violations: ${violations.length}`,
     ...violations.slice(0, 20).map((v) => `  ${v.rule}: ${v.detail}`),

@@ -83,7 +83,8 @@ Options:
                         (redis://host:port); without URL, a throwaway redis-server from PATH
   --members N           Redis mode: member processes sharing the pool and the workers (default: 3)
   --kill-member DURATION  Redis mode: kill -9 member 2 after DURATION; its leases come back
-                        within the pool's leaseTtl (2s) and one heartbeat
+                        within the pool's leaseTtl (2s) and one heartbeat (--duration then
+                        defaults to DURATION + 4s)
   -h, --help            show this help
 
 DURATION is a number with a unit: 10ms, 1.5s, 2m.
@@ -201,7 +202,13 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions | HelpReq
     changes: parseChanges(tokens, targets),
     workers: values.workers === undefined ? defaults.workers : parseCount(values.workers, '--workers', 1),
     holdMs: values.hold === undefined ? defaults.holdMs : parseDuration(values.hold, '--hold'),
-    durationMs: values.duration === undefined ? defaults.durationMs : parseDuration(values.duration, '--duration'),
+    durationMs:
+      values.duration !== undefined
+        ? parseDuration(values.duration, '--duration')
+        : redis.killMemberMs !== undefined
+          ? // Long enough to see the killed member's share come back (leaseTtl 2 s, a heartbeat, a margin).
+            redis.killMemberMs + 4_000
+          : defaults.durationMs,
     inspect: values.inspect ?? defaults.inspect,
     inspectPort:
       inspectPort === undefined ? defaults.inspectPort : parseCount(inspectPort, '--inspect-port', 0, 65_535),

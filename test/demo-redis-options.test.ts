@@ -23,6 +23,13 @@ describe('the demo options of Redis mode', () => {
     });
   });
 
+  test('--kill-member without --duration runs long enough to see the share come back', () => {
+    expect(parseDemoOptions(['--redis', '--kill-member', '2s'])).toMatchObject({ durationMs: 6_000 });
+    expect(parseDemoOptions(['--redis', '--kill-member', '2s', '--duration', '1s'])).toMatchObject({
+      durationMs: 1_000,
+    });
+  });
+
   test('without --redis the options are those of the in-process demo', () => {
     const options = parseDemoOptions([]);
     expect(options).not.toHaveProperty('redis');

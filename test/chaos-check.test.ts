@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRun, type MemberLog } from '../chaos/redis/check.js';
 import type { ChaosEvent, MemberEvent } from '../chaos/redis/events.js';
+import { classifyUnlogged } from '../chaos/redis/unlogged.js';
 
 const TTL = 1_000;
 
@@ -74,5 +75,45 @@ describe('chaos checker', () => {
     ];
     const logs = [member(1, ...setTo('a', 1, 0), ...lostLate), member(2, ...held(2, 'a', 100, 500, 600))];
     expect(rules(logs)).toEqual(['over target']);
+  });
+});
+
+describe('leases seen in Redis that no worker logged', () => {
+  const seen = (id: number, holder: number, firstT: number, lastT = firstT) =>
+    new Map([[id, { key: 'a', member: `m${holder}`, firstT, lastT }]]);
+  const left = (t: number): MemberEvent => ({ ev: 'left', t });
+  const classify = (s: ReturnType<typeof seen>, logs: MemberLog[], chaos: ChaosEvent[] = []) =>
+    classifyUnlogged(s, logs, chaos);
+
+  it('a lease a worker logged is not counted', () => {
+    const logs = [member(1, ...held(7, 'a', 5, 6, 10), left(20))];
+    expect(classify(seen(7, 1, 8), logs).counts).toEqual({
+      'holder killed': 0,
+      'holder paused': 0,
+      'acquire ended first': 0,
+      unexplained: 0,
+    });
+  });
+
+  it('a lease granted as its member’s acquire ended is given back, not unexplained', () => {
+    const logs = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 100 }, left(500))];
+    expect(classify(seen(7, 1, 300), logs).counts['acquire ended first']).toBe(1);
+  });
+
+  it('a lease held by a member paused over its time in Redis is put down to the pause', () => {
+    const logs = [member(1, left(5_000))];
+    const chaos: ChaosEvent[] = [{ ev: 'pause', slot: 0, pid: 1, t0: 1_000, t: 3_000 }];
+    expect(classify(seen(7, 1, 1_200, 1_400), logs, chaos).counts['holder paused']).toBe(1);
+  });
+
+  it('a lease held by a member that was killed is put down to the kill', () => {
+    const logs = [member(1, { ev: 'grant', id: 6, key: 'a', t0: 1, t: 2 })];
+    expect(classify(seen(7, 1, 300), logs).counts['holder killed']).toBe(1);
+  });
+
+  it('a lease held by a live member that nothing explains is reported by id', () => {
+    const logs = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 100 }, left(9_000))];
+    const chaos: ChaosEvent[] = [{ ev: 'pause', slot: 0, pid: 1, t0: 6_000, t: 7_000 }];
+    expect(classify(seen(7, 1, 3_000, 3_500), logs, chaos).unexplained).toEqual([7]);
   });
 });

@@ -1,6 +1,8 @@
 import type { Redis as IORedis } from 'ioredis';
 import { poolKeys } from '../../src/redis/redis-keys.js';
 import type { Violation } from './check.js';
+import { now } from './events.js';
+import type { SeenLease } from './unlogged.js';
 
 /**
  * Reads, in one atomic script, the pool's groups, the last lease id, every
@@ -20,8 +22,8 @@ return { redis.call('HGET', P .. 'meta', 'lease') or '0', groups, held, unrevoke
 /** What the snapshots of a run found. */
 export interface StateFindings {
   snapshots: number;
-  /** Lease id → key, for every lease any snapshot saw. */
-  readonly seen: Map<number, string>;
+  /** Lease id → its key, holder and when it was seen, for every lease any snapshot saw. */
+  readonly seen: Map<number, SeenLease>;
   readonly violations: Violation[];
   lastLeaseId: number;
   /** The highest count of leases (revoked ones included) over a key's target seen, i.e. draining. */
@@ -60,6 +62,7 @@ export class RedisStateChecker {
       [string, string[]][],
       number[],
     ];
+    const t = now();
     const f = this.findings;
     f.snapshots++;
     const bad = (detail: string) => f.violations.push({ rule: 'redis state', detail });
@@ -81,8 +84,12 @@ export class RedisStateChecker {
         ids.add(id);
         if (id > lastId) bad(`lease ${id} above the last id handed out, ${lastId}`);
         const before = f.seen.get(id);
-        if (before !== undefined && before !== key) bad(`lease ${id} moved from key ${before} to ${key}`);
-        f.seen.set(id, key);
+        if (before === undefined) f.seen.set(id, { key, member, firstT: t, lastT: t });
+        else {
+          if (before.key !== key) bad(`lease ${id} moved from key ${before.key} to ${key}`);
+          if (before.member !== member) bad(`lease ${id} moved from member ${before.member} to ${member}`);
+          before.lastT = t;
+        }
         perKey.set(key, (perKey.get(key) ?? 0) + 1);
       }
     }

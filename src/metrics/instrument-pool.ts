@@ -2,11 +2,13 @@ import type { Meter } from '@opentelemetry/api';
 import { got } from '../api/describe-value.js';
 import type { Pool } from '../api/pool.js';
 import { assertFunction, assertOptions } from '../api/validate.js';
+import type { RedisPool } from '../redis/redis-pool.js';
 import { actorPoolSource } from './actor-pool-source.js';
 import { observeCounts } from './count-observer.js';
 import { KeyAttributes } from './key-attributes.js';
 import { LeaseRecorder } from './lease-recorder.js';
 import type { MeterSource } from './meter-source.js';
+import { meterSourceKey } from './meter-source-key.js';
 import { durationBuckets, metricNames } from './names.js';
 import type { InstrumentPoolOptions, PoolInstrumentation } from './options.js';
 
@@ -103,6 +105,11 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
  * instrumented runs none of it. Points carry no key unless
  * `options.keyAttribute` maps keys to attribute values.
  *
+ * A Redis-mode member (`xstate-workpool/redis`) is instrumented the same
+ * way, plus lost leases: targets and leases out per key are fleet-wide as
+ * the member last saw them (the same on every member: aggregate them with
+ * max, not sum); waiters, durations and counters are the member's own.
+ *
  * Returns a handle whose `remove()` unregisters every callback and listener
  * it registered.
  *
@@ -110,10 +117,23 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
  * unknown option, `keyAttribute` or `now` not a function, `poolName` not a
  * string); nothing is registered then.
  */
-export function instrumentPool<K>(pool: Pool<K>, options: InstrumentPoolOptions<K>): PoolInstrumentation {
-  if (typeof (pool as Partial<Pool<K>> | undefined)?.actor?.system?.inspect !== 'function') {
-    throw new TypeError(`Expected \`pool\` to be a pool made by createPool, ${got(pool)}`);
-  }
+export function instrumentPool<K>(pool: Pool<K>, options: InstrumentPoolOptions<K>): PoolInstrumentation;
+export function instrumentPool<K extends string>(
+  pool: RedisPool<K>,
+  options: InstrumentPoolOptions<K>,
+): PoolInstrumentation;
+export function instrumentPool<K>(pool: Pool<K> | RedisPool, options: InstrumentPoolOptions<K>): PoolInstrumentation {
+  const source = sourceOf(pool);
   readOptions(options);
-  return instrumentSource(actorPoolSource(pool as Pool<unknown>), options as InstrumentPoolOptions);
+  return instrumentSource(source(), options as InstrumentPoolOptions);
+}
+
+/** What makes `pool`'s {@link MeterSource}, checked before any option is read. */
+function sourceOf(pool: unknown): () => MeterSource {
+  const offered = (pool as { [meterSourceKey]?: unknown } | null | undefined)?.[meterSourceKey];
+  if (typeof offered === 'function') return () => offered.call(pool) as MeterSource;
+  if (typeof (pool as Partial<Pool<unknown>> | undefined)?.actor?.system?.inspect !== 'function') {
+    throw new TypeError(`Expected \`pool\` to be a pool made by createPool or createRedisPool, ${got(pool)}`);
+  }
+  return () => actorPoolSource(pool as Pool<unknown>);
 }

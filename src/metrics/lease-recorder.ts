@@ -65,7 +65,9 @@ export class LeaseRecorder implements LeaseEvents {
     this.instruments.revocations.add(1, this.keys.forKey(key));
   }
 
-  lost(_leaseId: number, key: unknown): void {
+  lost(leaseId: number, key: unknown): void {
+    // A lost lease's release changes nothing, so its use time is never known.
+    this.#held.delete(leaseId);
     this.instruments.losses?.add(1, this.keys.forKey(key));
   }
 

@@ -5,9 +5,13 @@ import { leaseIterator } from '../api/lease-iterator.js';
 import { LeaseLostError } from '../api/lease-lost-error.js';
 import type { Counts } from '../api/pool.js';
 import { assertFunction, assertOptions, assertTarget } from '../api/validate.js';
+import type { MeterSource } from '../metrics/meter-source.js';
+import { meterSourceKey } from '../metrics/meter-source-key.js';
 import type { Subscription } from './client-adapter.js';
 import { RedisPoolError } from './errors.js';
+import { LeaseEventFanout } from './lease-event-fanout.js';
 import { type BeatOutput, type MemberActorRef, memberMachine } from './member-machine.js';
+import { memberMeterSource } from './member-meter-source.js';
 import { poolKeys } from './redis-keys.js';
 import { MemberLease } from './redis-lease.js';
 import type {
@@ -23,6 +27,8 @@ import { assertStringKey, readAcquireOptions, readRedisPoolOptions } from './val
 /** A pending `acquire` of this member. */
 interface Pending<K extends string> {
   id: number;
+  /** Its first id, kept across rejoins: how its lease events name it. */
+  readonly ticket: number;
   readonly key: K | undefined;
   /** `sending`: its acquire script is on its way; `queued`: waiting in Redis; `parked`: to queue again after a rejoin. */
   state: 'sending' | 'queued' | 'parked';
@@ -63,6 +69,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   readonly #releasing = new Map<number, MemberLease<K>>();
   readonly #drainWaiters: Array<() => void> = [];
   readonly #joinWaiters: Array<() => void> = [];
+  readonly #events = new LeaseEventFanout();
   readonly #leaseOwner = { release: (lease: MemberLease<string>) => this.#release(lease as MemberLease<K>) };
   #subscription: Subscription | undefined;
   #nextRequest = 1;
@@ -187,8 +194,10 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.stopped) return Promise.reject(new PoolStoppedError());
     return new Promise<RedisLease<K>>((resolve, reject) => {
+      const id = this.#nextRequest++;
       const pending: Pending<K> = {
-        id: this.#nextRequest++,
+        id,
+        ticket: id,
         key: read.key,
         state: 'sending',
         sentIn: this.#joins,
@@ -204,11 +213,13 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
           // A request still on its way is withdrawn when its reply comes (see #send).
           if (pending.state === 'queued') this.#withdraw(pending.id);
           reject(signal.reason);
+          this.#events.withdrawn(pending.ticket);
         };
         signal.addEventListener('abort', onAbort, { once: true });
         pending.unlisten = () => signal.removeEventListener('abort', onAbort);
       }
       this.#requests.set(pending.id, pending);
+      this.#events.requested(pending.ticket);
       this.#send(pending);
     });
   }
@@ -220,10 +231,13 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     if (key !== undefined) assertStringKey(key);
     if (this.stopped) return undefined;
     for (;;) {
-      const reply = await this.#runner.try(this.#nextRequest++, key);
+      const request = this.#nextRequest++;
+      const reply = await this.#runner.try(request, key);
       if (reply.status === 'granted') {
         this.#observe(reply);
-        return this.#hold(reply.lease, reply.key as K);
+        const lease = this.#hold(reply.lease, reply.key as K);
+        this.#events.granted(request, lease.id, lease.key);
+        return lease;
       }
       if (reply.status === 'none') return undefined;
       await this.#rejoined();
@@ -259,11 +273,13 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     this.#unlistenParent();
     const stopped = new PoolStoppedError();
     this.#stopController.abort(stopped);
-    for (const pending of [...this.#requests.values()]) {
+    const dropped = [...this.#requests.values()];
+    for (const pending of dropped) {
       this.#requests.delete(pending.id);
       pending.unlisten();
       pending.reject(new PoolStoppedError());
     }
+    this.#events.stopped(dropped.map((pending) => pending.ticket));
     for (const lease of this.#leases.values()) lease.windDown(stopped);
     this.#actor.send({ type: 'member.stop' });
     if (this.#actor.getSnapshot().status === 'done') this.#resolveWithdrawn();
@@ -312,6 +328,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         this.#requests.delete(id);
         pending.unlisten();
         pending.reject(error);
+        this.#events.withdrawn(pending.ticket);
       },
     );
   }
@@ -321,6 +338,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     this.#requests.delete(pending.id);
     pending.unlisten();
     pending.resolve(this.#hold(leaseId, key as K));
+    this.#events.granted(pending.ticket, leaseId, key);
   }
 
   #hold(leaseId: number, key: K): MemberLease<K> {
@@ -363,7 +381,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         return;
       case 'revoke': {
         const lease = this.#leases.get(notice.lease);
-        lease?.windDown(new LeaseRevokedError(lease.key));
+        if (lease) this.#revoke(lease);
         return;
       }
       case 'reaped':
@@ -371,6 +389,11 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         this.#actor.send({ type: 'member.gone' });
         return;
     }
+  }
+
+  /** Asks `lease`'s holder to wind down because a lowered target revoked it (told once). */
+  #revoke(lease: MemberLease<K>): void {
+    if (lease.windDown(new LeaseRevokedError(lease.key))) this.#events.revoked(lease.id, lease.key);
   }
 
   #observe(counts: SeenCounts): void {
@@ -383,6 +406,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     if (lease.lost || !this.#leases.has(lease.id)) return;
     this.#leases.delete(lease.id);
     this.#releasing.set(lease.id, lease);
+    this.#events.released(lease.id);
     try {
       for (;;) {
         try {
@@ -413,6 +437,8 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     lease.lost = true;
     this.#leases.delete(lease.id);
     lease.windDown(new LeaseLostError(lease.id, lease.key));
+    // One whose release was on its way when it was lost was let go by its holder: not counted lost.
+    if (!lease.released) this.#events.lost(lease.id, lease.key);
   }
 
   #checkDrained(): void {
@@ -469,7 +495,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       listed.add(held.lease);
       const lease = this.#leases.get(held.lease);
       if (lease) {
-        if (held.revoked) lease.windDown(new LeaseRevokedError(lease.key));
+        if (held.revoked) this.#revoke(lease);
       } else if (!this.#releasing.has(held.lease)) {
         this.#granted(held.request, held.lease, held.key);
       }
@@ -478,6 +504,15 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       if (lease.deliveredAtBeat < beat && !listed.has(lease.id)) this.#lose(lease);
     }
     this.#checkDrained();
+  }
+
+  /** This member for `instrumentPool` (xstate-workpool/metrics). */
+  [meterSourceKey](): MeterSource {
+    return memberMeterSource(this.actor, () => this.#pendingKeys(), this.#events);
+  }
+
+  *#pendingKeys(): Iterable<string | undefined> {
+    for (const pending of this.#requests.values()) yield pending.key;
   }
 
   async #closed(): Promise<void> {

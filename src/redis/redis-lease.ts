@@ -47,11 +47,12 @@ export class MemberLease<K extends string> implements RedisLease<K> {
     return this.#released !== undefined;
   }
 
-  /** Asks the holder to wind down with `reason`, once; nothing after release. */
-  windDown(reason: unknown): void {
-    if (this.#released || this.#reason !== undefined) return;
+  /** Asks the holder to wind down with `reason`, once; nothing after release. Returns whether it did now. */
+  windDown(reason: unknown): boolean {
+    if (this.#released || this.#reason !== undefined) return false;
     this.#reason = reason;
     this.#controller?.abort(reason);
+    return true;
   }
 
   isZero(): boolean {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { instrumentPool, metricNames } from '../../src/metrics/index.js';
 import { LeaseLostError, PoolStoppedError } from '../../src/redis/index.js';
+import { poolKeys } from '../../src/redis/redis-keys.js';
 import { clientKinds } from '../redis/clients.js';
 import { freshName, queuedIn, TestFleet, useRedisServer } from '../redis/fleet.js';
 import { redisTestsRun } from '../redis/redis-server.js';
@@ -93,6 +94,34 @@ describe.runIf(redisTestsRun).each(clientKinds)('instrumentPool on a Redis membe
     const waits = await metrics.histograms(metricNames.waitTime);
     expect(Object.keys(waits)).toEqual([key('a')]);
     expect(waits[key('a')]).toMatchObject({ count: 1, sum: 0.25 });
+    await lease.release();
+  });
+
+  test('a request queued again after its member rejoined keeps its wait time from its first acquire', async () => {
+    const name = freshName();
+    const waiter = await fleet.member(name, { leaseTtl });
+    const holder = (await fleet.member(name, { leaseTtl })).pool;
+    const probe = await fleet.client();
+    const metrics = new Metrics();
+    const clock = new ManualClock();
+    instrumentPool(waiter.pool, { meter: metrics.meter, now: clock.now });
+    await holder.set('x', 1);
+    const held = await holder.acquire();
+    const waiting = waiter.pool.acquire({ key: 'x' });
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1);
+    let joins = 0;
+    waiter.pool.actor.subscribe((snapshot) => {
+      if (snapshot.matches('joining')) joins++;
+    });
+    clock.advance(400);
+    // Redis forgets the member: its next heartbeat is told so, and it rejoins and queues its request again.
+    await probe.command(['ZREM', `${poolKeys('workpool', name).tag}members`, waiter.pool.member]);
+    await waitFor(() => joins > 0 && waiter.pool.actor.getSnapshot().matches('live'), { what: 'the rejoin' });
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1, { what: 'the request queued again' });
+    clock.advance(100);
+    await held.release();
+    const lease = await waiting;
+    expect(await metrics.histograms(metricNames.waitTime)).toMatchObject({ [at()]: { count: 1, sum: 0.5 } });
     await lease.release();
   });
 

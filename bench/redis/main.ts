@@ -4,7 +4,8 @@
  * and stops: handoff latency between two processes, contended throughput
  * and Redis work per cycle with 4 member processes, Redis memory per idle
  * key. `-- --write` also rewrites the "Redis mode" section of
- * bench/RESULTS.md; `-- --quick` is a short smoke run, not for the record.
+ * bench/RESULTS.md; `-- --quick` is a short smoke run, not for the record;
+ * `-- --metrics-only` measures only what `instrumentPool` costs a member.
  */
 import { readFileSync } from 'node:fs';
 import { Redis as IORedis } from 'ioredis';
@@ -17,16 +18,21 @@ import { writeRedisSection } from './results-file.js';
 import { contended } from './scenarios/contended.js';
 import { handoffLatency } from './scenarios/handoff.js';
 import { idleKeyMemory } from './scenarios/memory.js';
+import { metricsCost } from './scenarios/metrics-cost.js';
 import { loadRedisPoolModule } from './subjects.js';
 import { redisTargetsSection } from './targets.js';
 
 const args = new Set(process.argv.slice(2));
 for (const arg of args) {
-  if (!['--write', '--quick', '--peers-only'].includes(arg))
-    throw new TypeError(`Unknown option \`${arg}\`; expected \`--write\`, \`--quick\` or \`--peers-only\``);
+  if (!['--write', '--quick', '--peers-only', '--metrics-only'].includes(arg))
+    throw new TypeError(
+      `Unknown option \`${arg}\`; expected \`--write\`, \`--quick\`, \`--peers-only\` or \`--metrics-only\``,
+    );
 }
 const quick = args.has('--quick');
 if (quick && args.has('--write')) throw new TypeError('`--quick` figures are not for the record: drop `--write`');
+const metricsOnly = args.has('--metrics-only');
+if (metricsOnly && args.has('--write')) throw new TypeError('`--metrics-only` writes no section: drop `--write`');
 if (!redisServerOnPath()) {
   console.error(`bench:redis: ${installRedisHint}`);
   process.exit(1);
@@ -60,12 +66,23 @@ const show = (section: Section) => {
   sections.push(section);
 };
 try {
+  if (metricsOnly) {
+    if (source !== undefined) show((await metricsCost(context)).section);
+    process.exitCode = source === undefined ? 1 : 0;
+  } else await fullRun();
+} finally {
+  admin.disconnect();
+  await server.stop();
+}
+
+async function fullRun(): Promise<void> {
   const handoff = await handoffLatency(context);
   show(handoff.section);
   const work = await contended(context, [64, 256]);
   for (const section of work.sections) show(section);
   const memory = await idleKeyMemory(context, source !== undefined);
   show(memory.section);
+  if (source !== undefined) show((await metricsCost(context)).section);
   const targets =
     source === undefined
       ? undefined
@@ -90,7 +107,4 @@ try {
     writeRedisSection(new URL('../RESULTS.md', import.meta.url), markdown);
     console.log('wrote the "Redis mode" section of bench/RESULTS.md');
   }
-} finally {
-  admin.disconnect();
-  await server.stop();
 }

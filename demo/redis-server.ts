@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 
 /** A `redis-server` this process started, on loopback, without persistence. */
 export interface ThrowawayRedis {
@@ -30,18 +30,6 @@ export function redisServerOnPath(): boolean {
 /** The line to print when there is no `redis-server`. */
 export const installRedisHint =
   'no redis-server on PATH: install one (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new RedisServerError('no free loopback port');
-  return address.port;
-}
 
 function launch(port: number, extraArgs: readonly string[]): Promise<ChildProcess> {
   const child = spawn(
@@ -75,25 +63,40 @@ function launch(port: number, extraArgs: readonly string[]): Promise<ChildProces
   });
 }
 
+/** Options of {@link startRedisServer}. */
+export interface StartRedisServerOptions {
+  /** Extra command-line arguments, e.g. `['--cluster-enabled', 'yes']`. */
+  readonly args?: readonly string[];
+  /** The port to use (to restart a server where it was); a free one by default. */
+  readonly port?: number;
+}
+
 /**
- * Starts `redis-server` from `PATH` on a free loopback port with
- * persistence off (`--save '' --appendonly no`), plus `extraArgs`, and
- * resolves once it accepts connections. The caller must `stop()` it.
+ * Starts `redis-server` from `PATH` on a loopback port (`options.port`, or
+ * a free one) with persistence off (`--save '' --appendonly no`), plus
+ * `options.args`, and resolves once it accepts connections. The caller
+ * must `stop()` it.
  *
  * @throws {RedisServerError} when it cannot be started (not installed, or
- * it exits before it is ready three times in a row).
+ * it exits before it is ready; on a free port, three times in a row).
  */
-export async function startRedisServer(extraArgs: readonly string[] = []): Promise<ThrowawayRedis> {
+export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<ThrowawayRedis> {
+  const extraArgs = options.args ?? [];
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     let child: ChildProcess;
     try {
       child = await launch(port, extraArgs);
     } catch (error) {
       lastError = error;
       // Another process may have taken the port between our probe and the server's bind: try another.
-      if (error instanceof RedisServerError && /Address already in use/.test(error.message)) continue;
+      if (
+        options.port === undefined &&
+        error instanceof RedisServerError &&
+        /Address already in use/.test(error.message)
+      )
+        continue;
       throw error;
     }
     const exited = new Promise<void>((resolve) => {

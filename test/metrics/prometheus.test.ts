@@ -3,7 +3,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, expect, test } from 'vitest';
 import { createPool } from '../../src/index.js';
 import { instrumentPool } from '../../src/metrics/index.js';
-import { freePort } from '../free-port.js';
+import { freePort } from '../../demo/free-port.js';
 import { flush, track } from '../support.js';
 import { ManualClock } from './support.js';
 

@@ -310,7 +310,9 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         }
         if (reply.status === 'queued') {
           if (!live) {
-            this.#withdraw(id);
+            // Aborted while on its way: a grant that came first is given back now, not at the next heartbeat.
+            if (pending.early) this.#giveBack(pending.early.lease);
+            else this.#withdraw(id);
             return;
           }
           pending.state = 'queued';

@@ -100,15 +100,29 @@ describe('leases seen in Redis that no worker logged', () => {
     expect(classify(seen(7, 1, 300), logs).counts['acquire ended first']).toBe(1);
   });
 
+  it('an acquire that ended long before the lease was seen, or a lease held long, does not explain it', () => {
+    const logs = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 100 }, left(9_000))];
+    expect(classify(seen(7, 1, 1_000), logs).unexplained).toEqual([7]);
+    expect(classify(seen(7, 1, 300, 2_000), logs).unexplained).toEqual([7]);
+  });
+
   it('a lease held by a member paused over its time in Redis is put down to the pause', () => {
     const logs = [member(1, left(5_000))];
     const chaos: ChaosEvent[] = [{ ev: 'pause', slot: 0, pid: 1, t0: 1_000, t: 3_000 }];
     expect(classify(seen(7, 1, 1_200, 1_400), logs, chaos).counts['holder paused']).toBe(1);
   });
 
-  it('a lease held by a member that was killed is put down to the kill', () => {
+  it('a lease held by a member killed soon after it was seen, or before, is put down to the kill', () => {
     const logs = [member(1, { ev: 'grant', id: 6, key: 'a', t0: 1, t: 2 })];
-    expect(classify(seen(7, 1, 300), logs).counts['holder killed']).toBe(1);
+    const chaos: ChaosEvent[] = [{ ev: 'kill', slot: 0, pid: 1, t: 1_000 }];
+    expect(classify(seen(7, 1, 300), logs, chaos).counts['holder killed']).toBe(1);
+    expect(classify(seen(7, 1, 2_500), logs, chaos).counts['holder killed']).toBe(1);
+  });
+
+  it('a lease seen long before its member was killed is not put down to the kill', () => {
+    const logs = [member(1, { ev: 'grant', id: 6, key: 'a', t0: 1, t: 2 })];
+    const chaos: ChaosEvent[] = [{ ev: 'kill', slot: 0, pid: 1, t: 5_000 }];
+    expect(classify(seen(7, 1, 300), logs, chaos).unexplained).toEqual([7]);
   });
 
   it('a lease held by a live member that nothing explains is reported by id', () => {

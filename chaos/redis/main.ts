@@ -228,7 +228,13 @@ for (const [id, { key }] of state.findings.seen) {
     });
 }
 const unlogged = classifyUnlogged(state.findings.seen, logs, chaos);
-writeFileSync(join(dir, 'chaos.jsonl'), chaos.map((c) => JSON.stringify(c)).join('\n').concat('\n'));
+writeFileSync(
+  join(dir, 'chaos.jsonl'),
+  chaos
+    .map((c) => JSON.stringify(c))
+    .join('\n')
+    .concat('\n'),
+);
 if (unlogged.unexplained.length > 0)
   violations.push({
     rule: 'unlogged lease',

@@ -10,7 +10,7 @@ export interface SeenLease {
 
 /** Why a lease Redis held was never logged as granted by any worker. */
 export type UnloggedCause =
-  /** Its member's process was killed (or paused, then killed) before a worker could log it. */
+  /** Its member's process was killed before a worker could log it: granted at most a second before the kill, or after it (to the dead member's waiters, until the pool reaped it). */
   | 'holder killed'
   /** Its member's process was paused (SIGSTOP) while Redis held it, so long that the pool reaped the member and the lease with it. */
   | 'holder paused'
@@ -19,13 +19,22 @@ export type UnloggedCause =
   /** Nothing in the logs explains it. */
   | 'unexplained';
 
-/** How far before a lease was first seen an acquire may have ended and still be the one it was granted to. */
-const ACQUIRE_WINDOW_MS = 1_000;
+/**
+ * A grant racing an abort lands at most one round trip after the abort (the
+ * cancel was on its way), and a snapshot sees it within one snapshot
+ * interval (250 ms) of landing; the member gives it back at once, so Redis
+ * holds it no longer than about one more interval.
+ */
+const ABORT_BEFORE_SEEN_MS = 300;
+const GIVEN_BACK_WITHIN_MS = 500;
+/** A live worker logs its lease within a round trip of the grant: one seen longer before its member's kill should have been logged. */
+const KILLED_WITHIN_MS = 1_000;
+/** The abort may also come after the grant landed, before its notice reached the member. */
+const NOTICE_MS = 100;
 
 /**
  * Sorts the leases seen in Redis that no member logged as granted by cause.
- * `logs` are the members' logs (each starts with its `join`); a member whose
- * log does not end with `left` was killed. Returns the count per cause and
+ * `logs` are the members' logs (each starts with its `join`). Returns the count per cause and
  * the ids left unexplained. `chaos` is what the run did to the members.
  */
 export function classifyUnlogged(
@@ -34,7 +43,10 @@ export function classifyUnlogged(
   chaos: readonly ChaosEvent[],
 ): { readonly counts: Record<UnloggedCause, number>; readonly unexplained: number[] } {
   const granted = new Set<number>();
-  const byMember = new Map<string, { killed: boolean; endedAcquires: number[]; pauses: [number, number][] }>();
+  const byMember = new Map<
+    string,
+    { killedAt: number | undefined; endedAcquires: number[]; pauses: [number, number][] }
+  >();
   for (const { events } of logs) {
     const join = events.find((e) => e.ev === 'join');
     const endedAcquires: number[] = [];
@@ -44,8 +56,12 @@ export function classifyUnlogged(
     }
     if (join?.ev !== 'join') continue;
     const pauses: [number, number][] = [];
-    for (const c of chaos) if (c.ev === 'pause' && c.pid === join.pid) pauses.push([c.t0, c.t]);
-    byMember.set(join.member, { killed: events.at(-1)?.ev !== 'left', endedAcquires, pauses });
+    let killedAt: number | undefined;
+    for (const c of chaos) {
+      if (c.ev === 'pause' && c.pid === join.pid) pauses.push([c.t0, c.t]);
+      if (c.ev === 'kill' && c.pid === join.pid) killedAt = c.t;
+    }
+    byMember.set(join.member, { killedAt, endedAcquires, pauses });
   }
   const counts: Record<UnloggedCause, number> = {
     'holder killed': 0,
@@ -58,12 +74,13 @@ export function classifyUnlogged(
     if (granted.has(id)) continue;
     const holder = byMember.get(lease.member);
     let cause: UnloggedCause = 'unexplained';
-    if (
-      holder?.endedAcquires.some((t) => t >= lease.firstT - ACQUIRE_WINDOW_MS && t <= lease.lastT + ACQUIRE_WINDOW_MS)
-    )
-      cause = 'acquire ended first';
+    const givenBack =
+      lease.lastT - lease.firstT <= GIVEN_BACK_WITHIN_MS &&
+      holder?.endedAcquires.some((t) => t >= lease.firstT - ABORT_BEFORE_SEEN_MS && t <= lease.lastT + NOTICE_MS);
+    if (givenBack) cause = 'acquire ended first';
     else if (holder?.pauses.some(([t0, t]) => t0 <= lease.lastT && t >= lease.firstT)) cause = 'holder paused';
-    else if (holder?.killed) cause = 'holder killed';
+    else if (holder?.killedAt !== undefined && holder.killedAt <= lease.firstT + KILLED_WITHIN_MS)
+      cause = 'holder killed';
     counts[cause]++;
     if (cause === 'unexplained') unexplained.push(id);
   }

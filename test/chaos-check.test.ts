@@ -80,7 +80,7 @@ describe('chaos checker', () => {
 
 describe('leases seen in Redis that no worker logged', () => {
   const seen = (id: number, holder: number, firstT: number, lastT = firstT) =>
-    new Map([[id, { key: 'a', member: `m${holder}`, firstT, lastT }]]);
+    new Map([[id, { key: 'a', member: `m${holder}`, request: 1, firstT, lastT }]]);
   const left = (t: number): MemberEvent => ({ ev: 'left', t });
   const classify = (s: ReturnType<typeof seen>, logs: MemberLog[], chaos: ChaosEvent[] = []) =>
     classifyUnlogged(s, logs, chaos);
@@ -98,6 +98,12 @@ describe('leases seen in Redis that no worker logged', () => {
   it('a lease granted as its member’s acquire ended is given back, not unexplained', () => {
     const logs = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 100 }, left(500))];
     expect(classify(seen(7, 1, 300), logs).counts['acquire ended first']).toBe(1);
+  });
+
+  it('Redis paused between the abort and the grant widens the window by the pause', () => {
+    const logs = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 100 }, left(9_000))];
+    const chaos: ChaosEvent[] = [{ ev: 'redis-pause', t0: 200, t: 900 }];
+    expect(classify(seen(7, 1, 1_000), logs, chaos).counts['acquire ended first']).toBe(1);
   });
 
   it('an acquire that ended long before the lease was seen, or a lease held long, does not explain it', () => {

@@ -238,7 +238,15 @@ writeFileSync(
 if (unlogged.unexplained.length > 0)
   violations.push({
     rule: 'unlogged lease',
-    detail: `${unlogged.unexplained.length} leases held in Redis by a live member that no worker got and no ended acquire explains: ${unlogged.unexplained.slice(0, 10).join(', ')}`,
+    detail: `${unlogged.unexplained.length} leases held in Redis by a live member that no worker got and no ended acquire explains: ${unlogged.unexplained
+      .slice(0, 10)
+      .map((id) => {
+        const lease = state.findings.seen.get(id);
+        return lease
+          ? `${id} (member ${lease.member}, request ${lease.request}, seen at t=${lease.firstT.toFixed(0)}–${lease.lastT.toFixed(0)} ms)`
+          : String(id);
+      })
+      .join(', ')}`,
   });
 if (result.grants > 0 && Math.max(...logged.keys()) > state.findings.lastLeaseId) {
   violations.push({

@@ -79,12 +79,13 @@ export class RedisStateChecker {
     for (const [member, fields] of held) {
       for (let i = 0; i < fields.length; i += 2) {
         const id = Number(fields[i]);
-        const key = (fields[i + 1] as string).split(' ').slice(2).join(' ');
+        const [request, , ...keyParts] = (fields[i + 1] as string).split(' ');
+        const key = keyParts.join(' ');
         if (ids.has(id)) bad(`lease ${id} held twice (member ${member})`);
         ids.add(id);
         if (id > lastId) bad(`lease ${id} above the last id handed out, ${lastId}`);
         const before = f.seen.get(id);
-        if (before === undefined) f.seen.set(id, { key, member, firstT: t, lastT: t });
+        if (before === undefined) f.seen.set(id, { key, member, request: Number(request), firstT: t, lastT: t });
         else {
           if (before.key !== key) bad(`lease ${id} moved from key ${before.key} to ${key}`);
           if (before.member !== member) bad(`lease ${id} moved from member ${before.member} to ${member}`);

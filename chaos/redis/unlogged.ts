@@ -4,6 +4,8 @@ import type { ChaosEvent, MemberEvent } from './events.js';
 export interface SeenLease {
   readonly key: string;
   readonly member: string;
+  /** The member's request it was granted to. */
+  readonly request: number;
   readonly firstT: number;
   lastT: number;
 }
@@ -69,14 +71,20 @@ export function classifyUnlogged(
     'acquire ended first': 0,
     unexplained: 0,
   };
+  const redisPauses: [number, number][] = [];
+  for (const c of chaos) if (c.ev === 'redis-pause') redisPauses.push([c.t0, c.t]);
+  // Redis paused (CLIENT PAUSE) delays the grant and the give-back by as long as it lasts.
+  const pausedWithin = (from: number, to: number) =>
+    redisPauses.reduce((sum, [t0, t]) => sum + Math.max(0, Math.min(t, to) - Math.max(t0, from)), 0);
   const unexplained: number[] = [];
   for (const [id, lease] of seen) {
     if (granted.has(id)) continue;
     const holder = byMember.get(lease.member);
     let cause: UnloggedCause = 'unexplained';
+    const before = ABORT_BEFORE_SEEN_MS + pausedWithin(lease.firstT - ABORT_BEFORE_SEEN_MS - 2_000, lease.firstT);
     const givenBack =
-      lease.lastT - lease.firstT <= GIVEN_BACK_WITHIN_MS &&
-      holder?.endedAcquires.some((t) => t >= lease.firstT - ABORT_BEFORE_SEEN_MS && t <= lease.lastT + NOTICE_MS);
+      lease.lastT - lease.firstT <= GIVEN_BACK_WITHIN_MS + pausedWithin(lease.firstT, lease.lastT) &&
+      holder?.endedAcquires.some((t) => t >= lease.firstT - before && t <= lease.lastT + NOTICE_MS);
     if (givenBack) cause = 'acquire ended first';
     else if (holder?.pauses.some(([t0, t]) => t0 <= lease.lastT && t >= lease.firstT)) cause = 'holder paused';
     else if (holder?.killedAt !== undefined && holder.killedAt <= lease.firstT + KILLED_WITHIN_MS)

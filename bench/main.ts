@@ -21,7 +21,7 @@ import { metricsCost } from './scenarios/metrics-cost.js';
 import { setKeys } from './scenarios/set-keys.js';
 import { tryAcquireCycle } from './scenarios/try-acquire.js';
 import { loadPoolModule } from './subjects/pool-module.js';
-import { targetsSection } from './targets.js';
+import { issue12TargetsSection, targetsSection } from './targets.js';
 
 const args = new Set(process.argv.slice(2));
 for (const arg of args) {
@@ -65,6 +65,8 @@ const profiles = quick ? [] : profileSections();
 for (const section of profiles) console.log(sectionToText(section));
 const targets = targetsSection(figures, events);
 console.log(sectionToText(targets));
+const issue12Targets = issue12TargetsSection(figures);
+console.log(sectionToText(issue12Targets));
 const seconds = (performance.now() - started) / 1000;
 console.log(`whole run: ${seconds.toFixed(0)} s`);
 
@@ -81,6 +83,7 @@ if (args.has('--write')) {
     '',
     '## Targets',
     '',
+    sectionToMarkdown(issue12Targets),
     sectionToMarkdown(targets),
     '## Scenarios',
     '',

@@ -59,10 +59,17 @@ function nameOf(t: AnyTransitionDefinition): string {
 }
 
 /**
+ * How the replay hears grants: through the context's relay, as the facade
+ * does (the plain-action paths), or through the emitted events, as a raw
+ * actor's user does (the `enqueueActions` paths).
+ */
+type Hearing = 'relay' | 'emit';
+
+/**
  * Replays `steps` on a fresh pool actor with default target 1: key `c` is
  * never set, so its group exists only on demand (as does `a`'s until set).
  */
-function replay(steps: readonly Step[]): Replayed {
+function replay(steps: readonly Step[], hearing: Hearing = 'relay'): Replayed {
   const taken = new Set<string>();
   const actor = createActor(poolMachine, {
     input: { defaultTarget: 1 },
@@ -73,11 +80,13 @@ function replay(steps: readonly Step[]): Replayed {
   });
   const waiting: Array<{ requestId: number; want: 'any' | 'a' | 'c' }> = [];
   const out: number[] = [];
-  actor.on('lease.granted', ({ requestId, leaseId }) => {
+  const granted = (requestId: number, leaseId: number) => {
     const i = waiting.findIndex((w) => w.requestId === requestId);
     if (i >= 0) waiting.splice(i, 1);
     out.push(leaseId);
-  });
+  };
+  if (hearing === 'relay') actor.getSnapshot().context.relay.listen({ granted });
+  else actor.on('lease.granted', ({ requestId, leaseId }) => granted(requestId, leaseId));
   actor.on('pool.stopped', () => {
     waiting.length = 0;
   });
@@ -195,9 +204,14 @@ describe('the pool machine, path by path (xstate/graph over replays)', () => {
       const r = replay(steps);
       checkState(r, steps.map(showStep).join(' → '));
       reached.add(r.value);
+      const emitted = replay(steps, 'emit');
+      expect(summary(emitted), `${steps.map(showStep).join(' → ')}: heard by emit`).toBe(summary(r));
       // One step past the end as well: a transition back to the same state
       // (a grant in `running`, a release in `stopping`) ends no shortest path.
-      for (const extra of STEPS) for (const t of replay([...steps, extra]).taken) taken.add(t);
+      for (const t of [...r.taken, ...emitted.taken]) taken.add(t);
+      for (const hearing of ['relay', 'emit'] as const) {
+        for (const extra of STEPS) for (const t of replay([...steps, extra], hearing).taken) taken.add(t);
+      }
     }
     expect(paths.length).toBeGreaterThan(50);
     expect([...reached].sort()).toEqual(['running', 'stopped', 'stopping']);

@@ -40,10 +40,10 @@ describe('S7 abort', () => {
   test('an abort fired by an inspect observer while the pool decides a grant acts after it: the lease is delivered and counted once', async () => {
     const controller = new AbortController();
     let armed = false;
-    // The observer sees the pool's emit of the grant while the pool is still processing the release.
+    // The observer sees the action that hands the released lease to the waiter, while the pool is still processing the release.
     const pool = createPool<string>({
       inspect: (event) => {
-        if (armed && event.type === '@xstate.action' && event.action.type === 'xstate.emit') controller.abort();
+        if (armed && event.type === '@xstate.action' && event.action.type === 'releaseLeaseDirect') controller.abort();
       },
     });
     pool.set('k', 1);

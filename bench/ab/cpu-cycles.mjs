@@ -20,7 +20,20 @@ async function handoff(n) {
     }),
   );
 }
+// The engine floor of the benchmarks (bench/subjects/engine-floor.ts): one trivial `assign` send per cycle.
+const { assign, createActor, setup } = await import('xstate');
+const counter = createActor(
+  setup({}).createMachine({
+    context: { count: 0 },
+    on: { 'count.add': { actions: assign({ count: ({ context }) => context.count + 1 }) } },
+  }),
+).start();
+const countAdd = { type: 'count.add' };
+function trivialSend(n) {
+  for (let i = 0; i < n; i++) counter.send(countAdd);
+}
 for (const [name, fn] of [
+  ['trivial send (floor)', trivialSend],
   ['tryAcquire→release', tryCycle],
   ['handoff 64w/4', handoff],
 ]) {

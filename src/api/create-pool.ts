@@ -1,11 +1,6 @@
 import { type Actor, createActor } from 'xstate';
 import { type PoolActorRef, poolMachine } from '../machines/pool/pool-machine.js';
-import type {
-  LeaseGrantedEmitted,
-  LeasesRevokedEmitted,
-  PoolEvent,
-  PoolStoppedEmitted,
-} from '../machines/pool/pool-types.js';
+import type { LeasesRevokedEmitted, PoolEvent, PoolStoppedEmitted } from '../machines/pool/pool-types.js';
 import type { LeaseWant } from '../machines/pool/waiter-queue.js';
 import { AbortRegistry } from './abort-registry.js';
 import { LeaseRevokedError, PoolStoppedError } from './errors.js';
@@ -99,9 +94,11 @@ class ActorPool<K> implements Pool<K> {
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
-    this.#actor.on('lease.granted', (event) => this.#onGranted(event));
+    this.#actor.getSnapshot().context.relay.listen({
+      granted: (requestId, leaseId, key) => this.#onGranted(requestId, leaseId, key),
+      drained: () => this.#onDrained(),
+    });
     this.#actor.on('leases.revoked', (event) => this.#revoked.push(event));
-    this.#actor.on('pool.drained', () => this.#onDrained());
     this.#actor.on('pool.stopped', (event) => this.#onStopped(event));
     this.#sending++;
     this.#actor.start();
@@ -278,7 +275,7 @@ class ActorPool<K> implements Pool<K> {
     if (pending.signal) this.#aborts.remove(pending.signal, requestId);
   }
 
-  #onGranted({ requestId, leaseId, key }: LeaseGrantedEmitted): void {
+  #onGranted(requestId: number, leaseId: number, key: unknown): void {
     const lease = new PoolLease<K>(leaseId, key as K, this.#leaseOwner);
     const pending = this.#pending.get(requestId);
     if (!pending) {

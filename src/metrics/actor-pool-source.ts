@@ -6,8 +6,9 @@ import type { LeaseEvents, MeterSource } from './meter-source.js';
  * The in-process pool as a {@link MeterSource}, read from its actor and
  * nothing else: counts from the pool actor's context and its group actors'
  * snapshots; request arrivals, withdrawals and releases from the events the
- * actor receives (an inspection observer on its actor system); grants and
- * revocations and stops from the events it emits. An uninstrumented pool runs no code of this.
+ * actor receives (an inspection observer on its actor system); grants from
+ * the relay in its context (the pool tells it rather than emitting); revocations
+ * and stops from the events it emits. An uninstrumented pool runs no code of this.
  */
 export function actorPoolSource(pool: Pool<unknown>): MeterSource {
   const actor = pool.actor;
@@ -43,14 +44,16 @@ export function actorPoolSource(pool: Pool<unknown>): MeterSource {
             break;
         }
       });
-      const granted = actor.on('lease.granted', (event) => listener.granted(event.requestId, event.leaseId, event.key));
+      const unlistenGranted = context().relay.listen({
+        granted: (requestId, leaseId, key) => listener.granted(requestId, leaseId, key),
+      });
       const revoked = actor.on('leases.revoked', (event) => {
         for (const leaseId of event.leaseIds) listener.revoked(leaseId, event.key);
       });
       const stopped = actor.on('pool.stopped', (event) => listener.stopped(event.dropped));
       return () => {
         inspection.unsubscribe();
-        granted.unsubscribe();
+        unlistenGranted();
         revoked.unsubscribe();
         stopped.unsubscribe();
       };

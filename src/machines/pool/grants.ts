@@ -121,6 +121,21 @@ export function release(ctx: PoolContext, leaseId: number, out: GrantEffects): v
 }
 
 /**
+ * Whether releasing lease `leaseId` now would retire its group: no waiter
+ * takes the capacity over, and the group is left at target 0 with nothing
+ * out, or is an idle group created on demand. Such a release stops an actor;
+ * any other only tells the group and the caller.
+ */
+export function releaseRetires(ctx: PoolContext, leaseId: number): boolean {
+  const entry = ctx.leases.groupOf(leaseId);
+  if (!entry) return false;
+  const { target, active } = entry.counts();
+  const after = active - 1;
+  if (after < target && ctx.waiters.oldestFor(entry.key)) return false;
+  return (target === 0 && after === 0) || idleOnDemand(ctx, entry, { target, active: after });
+}
+
+/**
  * How many groups one pool event closes while stopping. Each closed group
  * queues two deferred effects on the pool actor, and XState runs them with
  * `Array#shift()`, which turns quadratic once the array outgrows V8's

@@ -54,6 +54,11 @@ export class LeaseLedger {
     return this.#revokedOut > 0 && this.#out.get(leaseId)?.revoked === true;
   }
 
+  /** The group of lease `leaseId`, if it is out. */
+  groupOf(leaseId: number): GroupEntry | undefined {
+    return this.#out.get(leaseId)?.entry;
+  }
+
   /** Records a new lease of `entry`'s group and returns its id. */
   issue(entry: GroupEntry): number {
     const record = new LeaseRecord(this.#nextId++, entry);

@@ -9,17 +9,20 @@ import {
   grantNow,
   release,
   releaseAfterStop,
+  releaseRetires,
   setTarget,
   stopsAtOnce,
 } from './grants.js';
 import { type GroupActorRef, type GroupEntry, GroupTable } from './group-table.js';
 import { LeaseLedger } from './lease-ledger.js';
+import { LeaseRelay } from './lease-relay.js';
 import { adoptGroup, createsGroupOnDemand, requestOnDemand } from './on-demand.js';
 import type { PoolContext, PoolEmitted, PoolEvent, PoolInput } from './pool-types.js';
 import { WaiterQueue } from './waiter-queue.js';
 
-/** The two effects of enqueueActions' `enqueue` that grant decisions use. */
+/** The effects of enqueueActions' `enqueue` that grant decisions use. */
 interface Enqueue {
+  (action: () => void): void;
   emit(event: PoolEmitted): void;
   sendTo(ref: GroupActorRef, event: GroupEvent): void;
   stopChild(ref: GroupActorRef): void;
@@ -31,13 +34,16 @@ interface Enqueue {
  */
 class EnqueuedEffects implements GrantEffects {
   readonly #enqueue: Enqueue;
+  readonly #relay: LeaseRelay;
 
-  constructor(enqueue: Enqueue) {
+  constructor(enqueue: Enqueue, relay: LeaseRelay) {
     this.#enqueue = enqueue;
+    this.#relay = relay;
   }
 
   granted(requestId: number, leaseId: number, key: unknown): void {
-    this.#enqueue.emit({ type: 'lease.granted', requestId, leaseId, key });
+    if (this.#relay.listening) this.#enqueue(() => this.#relay.granted(requestId, leaseId, key));
+    else this.#enqueue.emit({ type: 'lease.granted', requestId, leaseId, key });
   }
 
   tell(entry: GroupEntry, event: GroupEvent): void {
@@ -53,8 +59,14 @@ class EnqueuedEffects implements GrantEffects {
   }
 }
 
-function effectsOf(enqueue: Enqueue): GrantEffects {
-  return new EnqueuedEffects(enqueue);
+function effectsOf(enqueue: Enqueue, context: PoolContext): GrantEffects {
+  return new EnqueuedEffects(enqueue, context.relay);
+}
+
+/** Tells the pool's drain to its relay's listeners, or emits it when none listens. */
+function enqueueDrained(enqueue: Enqueue & { emit(event: PoolEmitted): void }, relay: LeaseRelay): void {
+  if (relay.listening) enqueue(() => relay.drained());
+  else enqueue.emit({ type: 'pool.drained' });
 }
 
 /**
@@ -85,6 +97,17 @@ const poolSetup = setup({
      */
     canGrantNow: ({ context, event }) =>
       (event.type === 'lease.request' || event.type === 'lease.try') && grantableEntry(context, event) !== undefined,
+    /**
+     * As `canGrantNow`, and the relay has listeners, so that the grant can
+     * be made by a plain action without emitting.
+     */
+    canGrantNowDirect: ({ context, event }) =>
+      context.relay.listening &&
+      (event.type === 'lease.request' || event.type === 'lease.try') &&
+      grantableEntry(context, event) !== undefined,
+    /** The relay has listeners and the release retires no group: a plain action can do it. */
+    releasesDirect: ({ context, event }) =>
+      context.relay.listening && event.type === 'lease.release' && !releaseRetires(context, event.leaseId),
     /** The request is keyed, its key has no group, and the pool creates groups on demand (its default target). */
     createsGroupOnDemand: ({ context, event }) =>
       (event.type === 'lease.request' || event.type === 'lease.try') && createsGroupOnDemand(context, event),
@@ -99,18 +122,36 @@ const poolSetup = setup({
       // Stryker disable next-line all: bound to this event only, the check just narrows the type
       if (event.type !== 'target.set') return;
       adoptGroup(context, event.key);
-      setTarget(context, event.key, event.target, self, effectsOf(enqueue));
+      setTarget(context, event.key, event.target, self, effectsOf(enqueue, context));
     }),
     requestOnDemand: enqueueActions(({ context, event, enqueue, self }) => {
       // Stryker disable next-line all: bound to these events only, the check just narrows the type
       if ((event.type !== 'lease.request' && event.type !== 'lease.try') || event.anyKey) return;
-      requestOnDemand(context, event.requestId, event.key, event.type === 'lease.request', self, effectsOf(enqueue));
+      requestOnDemand(
+        context,
+        event.requestId,
+        event.key,
+        event.type === 'lease.request',
+        self,
+        effectsOf(enqueue, context),
+      );
     }),
     grantRequest: enqueueActions(({ context, event, enqueue }) => {
       // Stryker disable next-line all: bound to this event only, the check just narrows the type
       if (event.type !== 'lease.request' && event.type !== 'lease.try') return;
-      grantNow(context, event.requestId, event, effectsOf(enqueue));
+      grantNow(context, event.requestId, event, effectsOf(enqueue, context));
     }),
+    grantRequestDirect: ({ context, event }) => {
+      // Stryker disable next-line all: bound to these events only, the check just narrows the type
+      if (event.type !== 'lease.request' && event.type !== 'lease.try') return;
+      grantNow(context, event.requestId, event, context.relay);
+    },
+    releaseLeaseDirect: ({ context, event }) => {
+      // Stryker disable next-line all: bound to this event only, the check just narrows the type
+      if (event.type !== 'lease.release') return;
+      release(context, event.leaseId, context.relay);
+      if (context.leases.size === 0) context.relay.drained();
+    },
     queueRequest: ({ context, event }) => {
       // Stryker disable next-line all: bound to this event only, the check just narrows the type
       if (event.type !== 'lease.request') return;
@@ -119,14 +160,14 @@ const poolSetup = setup({
     releaseLease: enqueueActions(({ context, event, enqueue }) => {
       // Stryker disable next-line all: bound to this event only, the check just narrows the type
       if (event.type !== 'lease.release') return;
-      release(context, event.leaseId, effectsOf(enqueue));
-      if (context.leases.size === 0) enqueue.emit({ type: 'pool.drained' });
+      release(context, event.leaseId, effectsOf(enqueue, context));
+      if (context.leases.size === 0) enqueueDrained(enqueue, context.relay);
     }),
     releaseLeaseAfterStop: enqueueActions(({ context, event, enqueue }) => {
       // Stryker disable next-line all: bound to this event only, the check just narrows the type
       if (event.type !== 'lease.release') return;
-      releaseAfterStop(context, event.leaseId, effectsOf(enqueue));
-      if (context.leases.size === 0) enqueue.emit({ type: 'pool.drained' });
+      releaseAfterStop(context, event.leaseId, effectsOf(enqueue, context));
+      if (context.leases.size === 0) enqueueDrained(enqueue, context.relay);
     }),
     cancelRequest: ({ context, event }) => {
       // Stryker disable next-line all: bound to this event only, the check just narrows the type
@@ -134,12 +175,12 @@ const poolSetup = setup({
       context.waiters.cancel(event.requestId);
     },
     closeAll: enqueueActions(({ context, enqueue, self }) => {
-      const { dropped, more } = closeAll(context, effectsOf(enqueue));
+      const { dropped, more } = closeAll(context, effectsOf(enqueue, context));
       enqueue.emit({ type: 'pool.stopped', dropped });
       if (more) enqueue.sendTo(self, { type: 'groups.close' });
     }),
     closeMoreGroups: enqueueActions(({ context, enqueue, self }) => {
-      if (closeGroups(context, effectsOf(enqueue))) enqueue.sendTo(self, { type: 'groups.close' });
+      if (closeGroups(context, effectsOf(enqueue, context))) enqueue.sendTo(self, { type: 'groups.close' });
     }),
   },
 });
@@ -148,9 +189,14 @@ const poolSetup = setup({
  * The pool actor. It owns the groups (one child actor per key), the FIFO of
  * waiters, the rotation of groups that can grant and the leases out, and
  * decides every grant synchronously inside the event that makes it possible
- * (so that no call leaves a waiter beside a group that could serve it). It tells the caller of a grant by emitting `lease.granted`, and
- * of revoked leases by emitting `leases.revoked` inside the `target.set`
- * event that lowers a target below the leases out.
+ * (so that no call leaves a waiter beside a group that could serve it). It
+ * tells the caller of a grant (and of the last lease coming back) through
+ * the relay in its context when someone listens there, as the facade does,
+ * and by emitting `lease.granted` (`pool.drained`) otherwise; of revoked
+ * leases by emitting `leases.revoked` inside the `target.set` event that
+ * lowers a target below the leases out. The grants and releases that retire
+ * no group and revoke nothing are plain actions when the relay listens;
+ * the rest go through `enqueueActions`.
  *
  * States: `running` grants; `stopping` has stopped granting but still takes
  * releases of the leases out (and closes groups in batches, see
@@ -160,13 +206,16 @@ const poolSetup = setup({
  */
 export const poolMachine = poolSetup.createMachine({
   id: 'pool',
-  context: ({ input }) => ({
-    groups: new GroupTable(),
-    waiters: new WaiterQueue(),
-    ready: new LinkedList<GroupEntry>(),
-    leases: new LeaseLedger(),
-    defaultTarget: defaultTargetOf(input),
-  }),
+  context: ({ input }) => {
+    return {
+      groups: new GroupTable(),
+      waiters: new WaiterQueue(),
+      ready: new LinkedList<GroupEntry>(),
+      leases: new LeaseLedger(),
+      relay: new LeaseRelay(),
+      defaultTarget: defaultTargetOf(input),
+    };
+  },
   initial: 'running',
   states: {
     running: {
@@ -174,14 +223,16 @@ export const poolMachine = poolSetup.createMachine({
         'target.set': { guard: 'isValidTarget', actions: 'setTarget' },
         'lease.request': [
           { guard: 'createsGroupOnDemand', actions: 'requestOnDemand' },
+          { guard: 'canGrantNowDirect', actions: 'grantRequestDirect' },
           { guard: 'canGrantNow', actions: 'grantRequest' },
           { actions: 'queueRequest' },
         ],
         'lease.try': [
           { guard: 'createsGroupOnDemand', actions: 'requestOnDemand' },
+          { guard: 'canGrantNowDirect', actions: 'grantRequestDirect' },
           { guard: 'canGrantNow', actions: 'grantRequest' },
         ],
-        'lease.release': { actions: 'releaseLease' },
+        'lease.release': [{ guard: 'releasesDirect', actions: 'releaseLeaseDirect' }, { actions: 'releaseLease' }],
         'request.cancel': { actions: 'cancelRequest' },
         'pool.stop': [
           { guard: 'stopsAtOnce', target: 'stopped', actions: 'closeAll' },

@@ -1,6 +1,7 @@
 import type { LinkedList } from '../linked-list.js';
 import type { GroupEntry, GroupTable } from './group-table.js';
 import type { LeaseLedger } from './lease-ledger.js';
+import type { LeaseRelay } from './lease-relay.js';
 import type { LeaseWant, WaiterQueue } from './waiter-queue.js';
 
 /**
@@ -18,6 +19,8 @@ export interface PoolContext {
   readonly ready: LinkedList<GroupEntry>;
   /** The leases that are out. */
   readonly leases: LeaseLedger;
+  /** Where grants and drains go when someone listens (the facade), instead of being emitted. */
+  readonly relay: LeaseRelay;
   /** The target of groups created on demand by keyed requests; `undefined`: no such groups. */
   readonly defaultTarget: number | undefined;
 }

@@ -1,9 +1,9 @@
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterEach, expect, test } from 'vitest';
+import { freePort } from '../../demo/free-port.js';
 import { createPool } from '../../src/index.js';
 import { instrumentPool } from '../../src/metrics/index.js';
-import { freePort } from '../../demo/free-port.js';
 import { flush, track } from '../support.js';
 import { ManualClock } from './support.js';
 

@@ -72,17 +72,12 @@ export interface View {
 }
 
 /**
- * Redraws the live view in place on `stream` every `everyMs` milliseconds,
- * with what `read()` returns.
+ * Redraws `frame()` in place on `stream` every `everyMs` milliseconds, until
+ * stopped.
  */
-export function startLiveView(
-  read: () => PoolStats,
-  run: RunDescription,
-  stream: NodeJS.WriteStream = process.stdout,
-  everyMs = 200,
-): View {
+export function startRedrawing(frame: () => string, stream: NodeJS.WriteStream, everyMs: number): View {
   const draw = createLogUpdate(withWidth(stream));
-  const redraw = () => draw(renderLiveFrame(read(), run));
+  const redraw = () => draw(frame());
   redraw();
   const timer = setInterval(redraw, everyMs);
   return {
@@ -92,4 +87,17 @@ export function startLiveView(
       draw.done();
     },
   };
+}
+
+/**
+ * Redraws the live view in place on `stream` every `everyMs` milliseconds,
+ * with what `read()` returns.
+ */
+export function startLiveView(
+  read: () => PoolStats,
+  run: RunDescription,
+  stream: NodeJS.WriteStream = process.stdout,
+  everyMs = 200,
+): View {
+  return startRedrawing(() => renderLiveFrame(read(), run), stream, everyMs);
 }

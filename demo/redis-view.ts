@@ -1,7 +1,6 @@
-import { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { bar, percent, seconds } from './format.js';
-import type { View } from './live-view.js';
+import { startRedrawing, type View } from './live-view.js';
 import type { KeyStats } from './stats.js';
 
 /** One member process of the Redis demo, as the views show it. */
@@ -105,17 +104,7 @@ export function startFleetLiveView(
   stream: NodeJS.WriteStream,
   everyMs = 200,
 ): View {
-  const draw = createLogUpdate(stream);
-  const redraw = () => draw(renderFleetFrame(read(), run));
-  redraw();
-  const timer = setInterval(redraw, everyMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      redraw();
-      draw.done();
-    },
-  };
+  return startRedrawing(() => renderFleetFrame(read(), run), stream, everyMs);
 }
 
 /** Writes a plain line every `everyMs` milliseconds and a last one at `stop()`. */

@@ -166,6 +166,24 @@ const memberSetup = setup({
 });
 
 /**
+ * A heartbeat in flight while the member is up: Redis no longer knowing the
+ * member sends it joining again; otherwise it records the beat and goes to
+ * `ok`, or to `failed` when Redis could not be reached.
+ */
+function heartbeatState(to: { ok: string; failed: string }) {
+  return {
+    invoke: {
+      src: 'heartbeat',
+      onDone: [
+        { guard: 'isGone', target: '#member.joining' },
+        { target: to.ok, actions: 'recordBeat' },
+      ],
+      onError: to.failed,
+    },
+  } as const;
+}
+
+/**
  * One member of a Redis pool: its connection life as
  * states — `joining`, `live`, `reconnecting`, `stopping`, `stopped` —, its
  * heartbeat as a delayed event every `leaseTtl / 3`, the local deadline of
@@ -207,16 +225,7 @@ export const memberMachine = memberSetup.createMachine({
       on: { 'member.gone': 'joining', 'member.stop': 'stopping', 'lease.deadline': { actions: 'loseLeases' } },
       states: {
         idle: { after: { beatInterval: 'beating' } },
-        beating: {
-          invoke: {
-            src: 'heartbeat',
-            onDone: [
-              { guard: 'isGone', target: '#member.joining' },
-              { target: 'idle', actions: 'recordBeat' },
-            ],
-            onError: '#member.reconnecting',
-          },
-        },
+        beating: heartbeatState({ ok: 'idle', failed: '#member.reconnecting' }),
       },
     },
     reconnecting: {
@@ -224,16 +233,7 @@ export const memberMachine = memberSetup.createMachine({
       on: { 'member.stop': 'stopping' },
       states: {
         waiting: { after: { retryDelay: 'beating' } },
-        beating: {
-          invoke: {
-            src: 'heartbeat',
-            onDone: [
-              { guard: 'isGone', target: '#member.joining' },
-              { target: '#member.live', actions: 'recordBeat' },
-            ],
-            onError: 'waiting',
-          },
-        },
+        beating: heartbeatState({ ok: '#member.live', failed: 'waiting' }),
       },
     },
     stopping: {

@@ -1,12 +1,14 @@
-/** The requests registered on one signal, and the one listener that withdraws them. */
+import { onAbort } from './abort-listeners.js';
+
+/** The requests registered on one signal, and what stops listening to it. */
 interface SignalEntry {
   readonly requests: Set<number>;
-  readonly listener: () => void;
+  readonly unlisten: () => void;
 }
 
 /**
  * Pending requests by the abort signal they were given, with one abort
- * listener per signal however many requests share it. A server passes its
+ * handler per signal however many requests share it. A server passes its
  * one shutdown signal to every `acquire`; a listener per request would cost
  * O(n) each to remove (Node scans a signal's listeners), O(n²) in all. Here
  * adding and removing a request cost O(1), and a signal's listener is
@@ -26,13 +28,12 @@ export class AbortRegistry {
     let entry = this.#bySignal.get(signal);
     if (!entry) {
       const requests = new Set<number>();
-      const listener = () => {
+      const unlisten = onAbort(signal, () => {
         this.#bySignal.delete(signal);
         for (const id of requests) this.#withdraw(id, signal.reason);
         requests.clear();
-      };
-      signal.addEventListener('abort', listener, { once: true });
-      entry = { requests, listener };
+      });
+      entry = { requests, unlisten };
       this.#bySignal.set(signal, entry);
     }
     entry.requests.add(requestId);
@@ -45,6 +46,6 @@ export class AbortRegistry {
     entry.requests.delete(requestId);
     if (entry.requests.size > 0) return;
     this.#bySignal.delete(signal);
-    signal.removeEventListener('abort', entry.listener);
+    entry.unlisten();
   }
 }

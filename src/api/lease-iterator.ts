@@ -1,3 +1,4 @@
+import { onAbort } from './abort-listeners.js';
 import type { AcquireOptions } from './options.js';
 
 /**
@@ -19,11 +20,11 @@ export function leaseIterator<K, L extends { release(): unknown }>(
   // (By hand rather than AbortSignal.any, which Node 20 has only from 20.3.)
   const withdraw = new AbortController();
   const outer = options.signal;
-  const onOuterAbort = () => withdraw.abort(outer?.reason);
-  if (outer?.aborted) onOuterAbort();
-  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  let unlistenOuter = () => {};
+  if (outer?.aborted) withdraw.abort(outer.reason);
+  else if (outer) unlistenOuter = onAbort(outer, () => withdraw.abort(outer.reason));
   closed.signal.addEventListener('abort', () => {
-    outer?.removeEventListener('abort', onOuterAbort);
+    unlistenOuter();
     withdraw.abort();
   });
   const signal = withdraw.signal;

@@ -1,4 +1,5 @@
 import { type Actor, createActor, fromPromise } from 'xstate';
+import { onAbort } from '../api/abort-listeners.js';
 import { LeaseRevokedError, PoolStoppedError } from '../api/errors.js';
 import { deliveredOnMicrotask } from '../api/inspect-guard.js';
 import { leaseIterator } from '../api/lease-iterator.js';
@@ -207,7 +208,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         unlisten: noop,
       };
       if (signal) {
-        const onAbort = () => {
+        const abandon = () => {
           if (this.#requests.get(pending.id) !== pending) return;
           this.#requests.delete(pending.id);
           // A request still on its way is withdrawn when its reply comes (see #send).
@@ -215,8 +216,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
           reject(signal.reason);
           this.#events.withdrawn(pending.ticket);
         };
-        signal.addEventListener('abort', onAbort, { once: true });
-        pending.unlisten = () => signal.removeEventListener('abort', onAbort);
+        pending.unlisten = onAbort(signal, abandon);
       }
       this.#requests.set(pending.id, pending);
       this.#events.requested(pending.ticket);

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { RedisLease } from '../../src/redis/index.js';
 import { LeaseRevokedError } from '../../src/redis/index.js';
@@ -177,6 +178,25 @@ describe.runIf(redisTestsRun).each(clientKinds)('one pool for the fleet, over %s
     await waitFor(async () => (await queuedIn(probe, name, 'x')) === 0);
     await held.release();
     expect(await a.get('x')).toEqual({ target: 1, active: 0 });
+  });
+
+  test('acquires and leases() sharing one signal add one listener to it, and its abort withdraws them all', async () => {
+    const name = freshName();
+    const [a] = await fleet.pool(1, { name });
+    if (!a) throw new Error('no pool');
+    await newProbe();
+    const shutdown = new AbortController();
+    const waiting = [
+      ...Array.from({ length: 30 }, () => a.acquire({ key: 'x', signal: shutdown.signal })),
+      ...Array.from({ length: 30 }, () => a.leases({ key: 'x', signal: shutdown.signal }).next()),
+    ].map((p) => p.catch((error: unknown) => error));
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 60);
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(1);
+    const reason = new Error('shutting down');
+    shutdown.abort(reason);
+    expect(await Promise.all(waiting)).toEqual(Array.from({ length: 60 }, () => reason));
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 0);
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
   });
 
   test('an abort racing a grant gives the lease back: never lost, never counted twice', async () => {

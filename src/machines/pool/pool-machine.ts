@@ -47,7 +47,11 @@ class EnqueuedEffects implements GrantEffects {
   }
 
   tell(entry: GroupEntry, event: GroupEvent): void {
-    this.#enqueue.sendTo(entry.ref, event);
+    // A plain call rather than sendTo: sendTo is run from XState's deferred queue, which it drains
+    // with Array#shift, so one event that tells tens of thousands of grants would be quadratic.
+    // The ref is taken now: a decision made later in the same action may let go of the entry's actor.
+    const ref = entry.ref;
+    this.#enqueue(() => ref.send(event));
   }
 
   retire(entry: GroupEntry): void {

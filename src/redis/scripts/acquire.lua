@@ -13,14 +13,14 @@ return run(function()
   if want ~= '*' then key = string.sub(want, 2) end
   local g = grantable(key)
   if g then
-    guard({ P .. 'ml:' .. CALLER, 'hash', P .. 'l:' .. g.key, 'zset' })
     local id = grant_now(g, request)
     return { 'granted', id, g.target, g.active, g.key, own }
   end
   local queue = ANYQ
   if key ~= nil then queue = P .. 'q:' .. key end
-  guard({ queue, 'zset', P .. 'mw:' .. CALLER, 'hash' })
-  redis.call('ZADD', queue, next_seq(), CALLER .. ':' .. request)
-  redis.call('HSET', P .. 'mw:' .. CALLER, request, want)
+  -- The arrival seq is the first write.
+  ensure({ queue, 'zset', P .. 'mw:' .. CALLER, 'hash' })
+  write('ZADD', queue, next_seq(), CALLER .. ':' .. request)
+  write('HSET', P .. 'mw:' .. CALLER, request, want)
   return { 'queued', own }
 end)

@@ -6,12 +6,12 @@
 return run(function()
   begin()
   local mw = P .. 'mw:' .. CALLER
-  local want = redis.call('HGET', mw, ARGV[3])
+  local want = read('HGET', mw, ARGV[3])
   if not want then return { 'none', own } end
   local queue = ANYQ
   if want ~= '*' then queue = P .. 'q:' .. string.sub(want, 2) end
-  guard({ queue, 'zset' })
-  redis.call('ZREM', queue, CALLER .. ':' .. ARGV[3])
-  redis.call('HDEL', mw, ARGV[3])
+  -- The queue's ZREM is the first write; mw was read.
+  write('ZREM', queue, CALLER .. ':' .. ARGV[3])
+  write('HDEL', mw, ARGV[3])
   return { 'ok', own }
 end)

@@ -7,13 +7,9 @@
 return run(function()
   local now = begin()
   if not is_member(CALLER) then return { 'gone', own } end
-  guard_caller()
-  redis.call('ZADD', MEMBERS, now + tonumber(ARGV[3]), CALLER)
-  return {
-    'ok',
-    now,
-    redis.call('HGETALL', P .. 'ml:' .. CALLER),
-    redis.call('HKEYS', P .. 'mw:' .. CALLER),
-    own,
-  }
+  -- Reads before the one write.
+  local leases = read('HGETALL', P .. 'ml:' .. CALLER)
+  local waiting = read('HKEYS', P .. 'mw:' .. CALLER)
+  write('ZADD', MEMBERS, now + tonumber(ARGV[3]), CALLER)
+  return { 'ok', now, leases, waiting, own }
 end)

@@ -7,7 +7,8 @@
 -- after Redis lost its data, as long as one member that saw the highest id joins again.
 -- Reply: { "ok", <Redis time ms>, <last lease id>, <notices> }
 return run(function()
-  guard_fixed()
+  guard_all_fixed()
+  guard_member(CALLER)
   local probe = P .. 'probe'
   redis.call('DEL', probe)
   redis.call('HDEL', probe, 'x')
@@ -23,10 +24,10 @@ return run(function()
   redis.call('ZSCORE', probe, 'x')
   redis.call('HSET', META, 'seq', redis.call('HINCRBY', META, 'seq', 0))
   redis.call('PUBLISH', P .. 'ch:' .. CALLER, 'j')
+  wrote = true
   local now = begin()
-  guard_caller()
   local seen = tonumber(ARGV[4]) or 0
-  if tonumber(redis.call('HGET', META, 'lease') or '0') < seen then redis.call('HSET', META, 'lease', seen) end
-  redis.call('ZADD', MEMBERS, now + tonumber(ARGV[3]), CALLER)
-  return { 'ok', now, tonumber(redis.call('HGET', META, 'lease') or '0'), own }
+  if tonumber(read('HGET', META, 'lease') or '0') < seen then write('HSET', META, 'lease', seen) end
+  write('ZADD', MEMBERS, now + tonumber(ARGV[3]), CALLER)
+  return { 'ok', now, tonumber(read('HGET', META, 'lease') or '0'), own }
 end)

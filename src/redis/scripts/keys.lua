@@ -5,5 +5,5 @@
 -- Reply: { "ok", { <key>, "<target> <active> <created seq>", ... }, <notices> }
 return run(function()
   begin()
-  return { 'ok', redis.call('HGETALL', GROUPS), own }
+  return { 'ok', read('HGETALL', GROUPS), own }
 end)

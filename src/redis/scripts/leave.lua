@@ -6,10 +6,10 @@
 return run(function()
   begin()
   guard_all_fixed()
-  guard_caller()
+  guard_member(CALLER)
   drop_waiters(CALLER)
   if ARGV[3] == 'final' then
-    redis.call('ZREM', MEMBERS, CALLER)
+    write('ZREM', MEMBERS, CALLER)
     release_all(CALLER)
   end
   return { 'ok', own }

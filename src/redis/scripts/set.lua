@@ -7,14 +7,19 @@ return run(function()
   begin()
   if not is_member(CALLER) then return { 'gone', own } end
   local key, target = ARGV[3], tonumber(ARGV[4])
-  guard_key(key)
   local g = group(key)
   if not g then
     if target == 0 then return { 'ok', 0, 0, own } end
-    g = { key = key, target = target, active = 0, created = next_seq() }
+    g = { key = key, target = target, active = 0 }
   else
     g.target = target
-    revoke(g)
+    local revoked = revocations(g)
+    if #revoked > 0 then
+      -- More unrevoked leases than the target leaves nothing to grant, so serve() reads nothing:
+      -- the one key it writes that was not read is checked before the revoking writes.
+      ensure({ READY, 'zset' })
+      revoke(g, revoked)
+    end
   end
   serve(g)
   return { 'ok', g.target, g.active, own }

@@ -11,7 +11,6 @@ return run(function()
   if ARGV[4] ~= '*' then key = string.sub(ARGV[4], 2) end
   local g = grantable(key)
   if not g then return { 'none', own } end
-  guard({ P .. 'ml:' .. CALLER, 'hash', P .. 'l:' .. g.key, 'zset' })
   local id = grant_now(g, ARGV[3])
   return { 'granted', id, g.target, g.active, g.key, own }
 end)

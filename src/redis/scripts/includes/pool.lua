@@ -21,41 +21,90 @@
 --   "x"                                             member reaped: its leases are lost (D5)
 -- Replies are arrays whose first element is a status word; a foreign value in a key of the pool
 -- replies { "foreign", <redis key>, <what was found> } (D8) before anything is written.
+--
+-- How a foreign value is caught before anything is written (D8; Redis keeps a failed script's writes):
+-- every path reads what it needs first, then checks (TYPE) only the keys it will write that it has not
+-- touched yet, then writes. A read of a key holding another type fails with WRONGTYPE, which on()
+-- turns into a `foreign` reply naming the key; so does the path's first write, as nothing was written
+-- before it. So only keys written second or later without an earlier read cost a TYPE.
 
 local P = ARGV[1]
 local CALLER = ARGV[2]
 local GROUPS, READY, MEMBERS, ANYQ, META = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 -- Notices for the caller, carried in the reply instead of published.
 local own = {}
+-- The keys this script has touched without error: each holds nothing or the pool's type there.
+local known = {}
+-- Whether this script has written anything yet.
+local wrote = false
 
 -- A key of the pool holds a value of another type (D8): raised as a table, turned into a reply by run().
 local function foreign(key, found)
   error({ foreign = key, found = found })
 end
 
--- Checks that each key holds nothing or the type the pool keeps there, before anything is written.
-local function guard(list)
+-- Raises foreign unless key holds nothing or a value of type kind.
+local function check(key, kind)
+  local found = redis.call('TYPE', key)['ok']
+  if found ~= 'none' and found ~= kind then foreign(key, found) end
+  known[key] = true
+end
+
+-- Runs cmd on key (its first key); a value of another type there is a foreign value in key.
+local function on(cmd, key, ...)
+  local reply = redis.pcall(cmd, key, ...)
+  if type(reply) == 'table' and reply.err then
+    if string.find(reply.err, 'WRONGTYPE', 1, true) then foreign(key, redis.call('TYPE', key)['ok']) end
+    error(reply)
+  end
+  known[key] = true
+  return reply
+end
+
+local function read(cmd, key, ...)
+  return on(cmd, key, ...)
+end
+
+-- The type each write command needs its key to hold.
+local kinds = { Z = 'zset', H = 'hash' }
+
+-- Writes with cmd to key. A key not touched before a write that is not the script's first is
+-- checked here, late (earlier writes stand): the paths check such keys with ensure() first, so
+-- this is only a backstop for the rare paths that write to many members' keys (reap, leave).
+local function write(cmd, key, ...)
+  if wrote and not known[key] then
+    local kind = kinds[string.sub(cmd, 1, 1)]
+    if kind then check(key, kind) end
+  end
+  local reply = on(cmd, key, ...)
+  wrote = true
+  return reply
+end
+
+-- Checks, before the first write, the keys a path will write that it has not read: list is
+-- { key, type, key, type, ... }.
+local function ensure(list)
   for i = 1, #list, 2 do
-    local found = redis.call('TYPE', list[i])['ok']
-    if found ~= 'none' and found ~= list[i + 1] then foreign(list[i], found) end
+    if not known[list[i]] then check(list[i], list[i + 1]) end
   end
 end
 
--- The fixed keys a script may write before reading them, checked first so that a foreign value
--- changes nothing. MEMBERS and GROUPS are read (ZRANGEBYSCORE in reap, HGET in group) before any
--- write of the scripts that start with begin(), so a foreign value there fails before writing too;
--- the paths that write them before reading (reap, leave) check them themselves.
-local function guard_fixed()
-  guard({ READY, 'zset', ANYQ, 'zset', META, 'hash' })
-end
-
+-- The fixed keys, for the rare paths (join, reap, leave) that check them all up front.
 local function guard_all_fixed()
-  guard({ GROUPS, 'hash', READY, 'zset', MEMBERS, 'zset', ANYQ, 'zset', META, 'hash' })
+  ensure({ GROUPS, 'hash', READY, 'zset', MEMBERS, 'zset', ANYQ, 'zset', META, 'hash' })
 end
 
 -- The keys of a member that a grant to it writes.
+local function member_keys(member, list)
+  list[#list + 1] = P .. 'mw:' .. member
+  list[#list + 1] = 'hash'
+  list[#list + 1] = P .. 'ml:' .. member
+  list[#list + 1] = 'hash'
+  return list
+end
+
 local function guard_member(member)
-  guard({ P .. 'mw:' .. member, 'hash', P .. 'ml:' .. member, 'hash' })
+  ensure(member_keys(member, {}))
 end
 
 local function now_ms()
@@ -64,12 +113,12 @@ local function now_ms()
 end
 
 local function next_seq()
-  return redis.call('HINCRBY', META, 'seq', 1)
+  return write('HINCRBY', META, 'seq', 1)
 end
 
 -- The group of key, or nil.
 local function group(key)
-  local v = redis.call('HGET', GROUPS, key)
+  local v = read('HGET', GROUPS, key)
   if not v then return nil end
   local t, a, c = string.match(v, '^(%d+) (%d+) (%d+)$')
   if not t then foreign(GROUPS, 'a field that is not "<target> <active> <created>"') end
@@ -81,13 +130,15 @@ local function spare(g)
   return 0
 end
 
--- Writes g's counts, or forgets the group when both are 0 (S1).
+-- Writes g's counts, or forgets the group when both are 0 (S1). A new group (created nil) takes
+-- the next arrival seq as its creation seq.
 local function save(g)
   if g.target == 0 and g.active == 0 then
-    redis.call('HDEL', GROUPS, g.key)
-    redis.call('ZREM', READY, g.key)
+    write('HDEL', GROUPS, g.key)
+    write('ZREM', READY, g.key)
   else
-    redis.call('HSET', GROUPS, g.key, g.target .. ' ' .. g.active .. ' ' .. g.created)
+    if not g.created then g.created = next_seq() end
+    write('HSET', GROUPS, g.key, g.target .. ' ' .. g.active .. ' ' .. g.created)
   end
 end
 
@@ -107,51 +158,87 @@ end
 -- The oldest waiter that accepts a lease of key, and its queue: the older of the two heads (S3).
 local function oldest_for(key)
   local kq = P .. 'q:' .. key
-  local a = redis.call('ZRANGE', ANYQ, 0, 0, 'WITHSCORES')
-  local k = redis.call('ZRANGE', kq, 0, 0, 'WITHSCORES')
+  local a = read('ZRANGE', ANYQ, 0, 0, 'WITHSCORES')
+  local k = read('ZRANGE', kq, 0, 0, 'WITHSCORES')
   if #k > 0 and (#a == 0 or tonumber(k[2]) < tonumber(a[2])) then return k[1], kq end
   if #a > 0 then return a[1], ANYQ end
   return nil
 end
 
+-- The n oldest waiters that accept a lease of key, oldest first, as { entry, queue } (S3).
+local function oldest_n(key, n)
+  if n == 1 then
+    local entry, queue = oldest_for(key)
+    if entry then return { { entry, queue } } end
+    return {}
+  end
+  local kq = P .. 'q:' .. key
+  local a = read('ZRANGE', ANYQ, 0, n - 1, 'WITHSCORES')
+  local k = read('ZRANGE', kq, 0, n - 1, 'WITHSCORES')
+  local picks, i, j = {}, 1, 1
+  while #picks < n and (i <= #a or j <= #k) do
+    if j <= #k and (i > #a or tonumber(k[j + 1]) < tonumber(a[i + 1])) then
+      picks[#picks + 1] = { k[j], kq }
+      j = j + 2
+    else
+      picks[#picks + 1] = { a[i], ANYQ }
+      i = i + 2
+    end
+  end
+  return picks
+end
+
 -- Records a new lease of g for member's request; g.active grows by one. Returns its id (S6).
 local function issue(g, member, request)
-  local id = redis.call('HINCRBY', META, 'lease', 1)
-  redis.call('HSET', P .. 'ml:' .. member, id, request .. ' 0 ' .. g.key)
-  redis.call('ZADD', P .. 'l:' .. g.key, id, id .. ':' .. member)
+  local id = write('HINCRBY', META, 'lease', 1)
+  write('HSET', P .. 'ml:' .. member, id, request .. ' 0 ' .. g.key)
+  write('ZADD', P .. 'l:' .. g.key, id, id .. ':' .. member)
   g.active = g.active + 1
   return id
 end
 
--- Takes the waiter out of its queues and grants it a new lease of g, told to its member (D4).
--- Its member's keys must have been checked (guard_member) before the script's first write.
+-- Grants the waiter a new lease of g and takes it out of its queues, told to its member (D4). The
+-- lease id is its first write; its member's keys and g's lease set must be known or ensured.
 local function grant_waiter(g, entry, queue)
   local member, request = split_entry(entry)
-  redis.call('ZREM', queue, entry)
-  redis.call('HDEL', P .. 'mw:' .. member, request)
   local id = issue(g, member, request)
+  write('ZREM', queue, entry)
+  write('HDEL', P .. 'mw:' .. member, request)
   notify(member, 'g ' .. request .. ' ' .. id .. ' ' .. g.target .. ' ' .. g.active .. ' ' .. g.key)
 end
 
 -- Lets g grant to the oldest waiters it can serve, saves it, then puts it where it belongs in the
 -- rotation: at the back if it just became able to grant or granted and still can (S4), out if it
 -- cannot, where it was otherwise. Leaves no waiter g could serve (S5). (grants.ts serveGroup)
+-- Reads and checks everything before its first write. A new group (created nil) is in no rotation.
 local function serve(g)
+  local new = not g.created
   local s = spare(g)
-  local granted = false
-  while s > 0 do
-    local entry, queue = oldest_for(g.key)
-    if not entry then break end
-    guard_member((split_entry(entry)))
-    grant_waiter(g, entry, queue)
-    granted = true
-    s = s - 1
+  local picks = {}
+  if s > 0 then picks = oldest_n(g.key, s) end
+  local left = s - #picks
+  local rejoin = false
+  if left > 0 then
+    rejoin = #picks > 0 or new or not read('ZSCORE', READY, g.key)
   end
+  local list = { READY, 'zset' }
+  if #picks > 0 then
+    list[3], list[4] = P .. 'l:' .. g.key, 'zset'
+    for i = 1, #picks do member_keys((split_entry(picks[i][1])), list) end
+  end
+  ensure(list)
+  -- A new group's creation seq is also its turn: no other seq comes between the two.
+  local turn
+  if rejoin then
+    turn = next_seq()
+    if new then g.created = turn end
+  end
+  for i = 1, #picks do grant_waiter(g, picks[i][1], picks[i][2]) end
   save(g)
-  if s == 0 then
-    redis.call('ZREM', READY, g.key)
-  elseif granted or not redis.call('ZSCORE', READY, g.key) then
-    redis.call('ZADD', READY, next_seq(), g.key)
+  if left == 0 then
+    if not new and (g.target ~= 0 or g.active ~= 0) then write('ZREM', READY, g.key) end
+  elseif rejoin then
+    write('ZADD', READY, turn, g.key)
   end
 end
 
@@ -159,7 +246,7 @@ end
 local function grantable(key)
   local g
   if key == nil then
-    local head = redis.call('ZRANGE', READY, 0, 0)
+    local head = read('ZRANGE', READY, 0, 0)
     if #head == 0 then return nil end
     g = group(head[1])
     if not g then foreign(READY, 'a key with no group') end
@@ -173,13 +260,14 @@ end
 -- Grants the caller's request a lease of g at once; g goes to the back of the rotation, or out if
 -- it has no spare left (grants.ts grantNow). No older waiter could take it (S5). Returns the id.
 local function grant_now(g, request)
+  ensure({ P .. 'ml:' .. CALLER, 'hash', P .. 'l:' .. g.key, 'zset', READY, 'zset' })
   local s = spare(g)
   local id = issue(g, CALLER, request)
   save(g)
   if s == 1 then
-    redis.call('ZREM', READY, g.key)
+    write('ZREM', READY, g.key)
   else
-    redis.call('ZADD', READY, next_seq(), g.key)
+    write('ZADD', READY, next_seq(), g.key)
   end
   return id
 end
@@ -187,79 +275,103 @@ end
 -- Takes member's lease back; its capacity passes straight to the oldest waiter of its key (the
 -- counts do not move), or the group's active count drops and it joins the rotation or retires
 -- (grants.ts release). Returns the group, or nil if the lease was not out (released, lost, never issued).
+-- Reads and checks everything before its first write (when it is the script's first release).
 local function release(member, id)
   local ml = P .. 'ml:' .. member
-  local v = redis.call('HGET', ml, id)
+  local v = read('HGET', ml, id)
   if not v then return nil end
   local key = string.match(v, '^%d+ [01] (.*)$')
   if not key then foreign(ml, 'a field that is not "<request> <revoked> <key>"') end
   local g = group(key)
   if not g then foreign(GROUPS, 'no group for a lease out') end
   local lk = P .. 'l:' .. key
-  guard({ lk, 'zset' })
   g.active = g.active - 1
-  -- Found (reading both queues) and checked before anything is written.
   local entry, queue
   if spare(g) > 0 then entry, queue = oldest_for(key) end
-  if entry then guard_member((split_entry(entry))) end
-  redis.call('HDEL', ml, id)
-  redis.call('ZREM', lk, id .. ':' .. member)
   if entry then
+    -- Handoff: the counts do not move; the new lease's id is the first write.
+    ensure(member_keys((split_entry(entry)), { lk, 'zset' }))
     grant_waiter(g, entry, queue)
+    write('HDEL', ml, id)
+    write('ZREM', lk, id .. ':' .. member)
     return g
   end
+  local rejoin = spare(g) > 0 and not read('ZSCORE', READY, key)
+  local turn
+  if rejoin then
+    -- The turn's seq is the first write.
+    ensure({ lk, 'zset' })
+    turn = next_seq()
+  elseif g.target == 0 and g.active == 0 then
+    -- Retiring: the lease set's ZREM is the first write, then the group leaves the rotation.
+    ensure({ READY, 'zset' })
+  end
+  write('ZREM', lk, id .. ':' .. member)
+  write('HDEL', ml, id)
   save(g)
-  if spare(g) > 0 and not redis.call('ZSCORE', READY, key) then redis.call('ZADD', READY, next_seq(), key) end
+  if rejoin then write('ZADD', READY, turn, key) end
   return g
 end
 
--- Revokes g's newest unrevoked leases until at most g.target are unrevoked (S11); each stays out.
-local function revoke(g)
+-- The leases set must revoke so that at most g.target of g's leases are unrevoked (S11), newest
+-- first, as { entry, member, id, value }; reads only.
+local function revocations(g)
   local lk = P .. 'l:' .. g.key
-  local over = redis.call('ZCARD', lk) - g.target
-  while over > 0 do
-    local popped = redis.call('ZPOPMAX', lk)
-    local id, member = string.match(popped[1], '^(%d+):(.*)$')
-    local ml = P .. 'ml:' .. member
-    local v = redis.call('HGET', ml, id)
+  local over = read('ZCARD', lk) - g.target
+  local list = {}
+  if over <= 0 then return list end
+  local newest = read('ZRANGE', lk, -over, -1)
+  for i = #newest, 1, -1 do
+    local id, member = string.match(newest[i], '^(%d+):(.*)$')
+    if not id then foreign(lk, 'a member that is not "<lease>:<member>"') end
+    list[#list + 1] = { newest[i], member, id, read('HGET', P .. 'ml:' .. member, id) }
+  end
+  return list
+end
+
+-- Revokes the leases revocations() chose; each stays out.
+local function revoke(g, list)
+  if #list == 0 then return end
+  write('ZPOPMAX', P .. 'l:' .. g.key, #list)
+  for i = 1, #list do
+    local member, id, v = list[i][2], list[i][3], list[i][4]
     if v then
       local request, key = string.match(v, '^(%d+) [01] (.*)$')
-      redis.call('HSET', ml, id, request .. ' 1 ' .. key)
+      write('HSET', P .. 'ml:' .. member, id, request .. ' 1 ' .. key)
     end
     notify(member, 'r ' .. id)
-    over = over - 1
   end
 end
 
 -- Drops member's waiters from their queues (D3, D6).
 local function drop_waiters(member)
   local mw = P .. 'mw:' .. member
-  local waiters = redis.call('HGETALL', mw)
+  local waiters = read('HGETALL', mw)
   local queues = {}
   for i = 1, #waiters, 2 do
     local want = waiters[i + 1]
     queues[i] = ANYQ
     if want ~= '*' then
       queues[i] = P .. 'q:' .. string.sub(want, 2)
-      guard({ queues[i], 'zset' })
+      ensure({ queues[i], 'zset' })
     end
   end
   for i = 1, #waiters, 2 do
-    redis.call('ZREM', queues[i], member .. ':' .. waiters[i])
+    write('ZREM', queues[i], member .. ':' .. waiters[i])
   end
-  redis.call('DEL', mw)
+  write('DEL', mw)
 end
 
 -- Gives back every lease of member (their capacity goes to the oldest waiters at once).
 local function release_all(member)
-  local leases = redis.call('HKEYS', P .. 'ml:' .. member)
+  local leases = read('HKEYS', P .. 'ml:' .. member)
   for i = 1, #leases do release(member, leases[i]) end
 end
 
 -- Removes the members whose deadline has passed, the caller included (D3, D5): every dead member's
 -- waiters first, then their leases, so that no lease goes to a dead waiter. Bounded work per script.
 local function reap(now)
-  local dead = redis.call('ZRANGEBYSCORE', MEMBERS, '-inf', now, 'LIMIT', 0, 16)
+  local dead = read('ZRANGEBYSCORE', MEMBERS, '-inf', now, 'LIMIT', 0, 16)
   if #dead == 0 then return end
   guard_all_fixed()
   for i = 1, #dead do
@@ -267,7 +379,7 @@ local function reap(now)
   end
   for i = 1, #dead do
     drop_waiters(dead[i])
-    redis.call('ZREM', MEMBERS, dead[i])
+    write('ZREM', MEMBERS, dead[i])
   end
   for i = 1, #dead do
     release_all(dead[i])
@@ -276,22 +388,11 @@ local function reap(now)
 end
 
 local function is_member(member)
-  return redis.call('ZSCORE', MEMBERS, member) ~= false
+  return read('ZSCORE', MEMBERS, member) ~= false
 end
 
--- Checks the keys of key's group, which set may write.
-local function guard_key(key)
-  guard({ P .. 'q:' .. key, 'zset', P .. 'l:' .. key, 'zset' })
-end
-
--- Checks the caller's own keys, for the scripts that may write both.
-local function guard_caller()
-  guard_member(CALLER)
-end
-
--- Starts a script: checks the fixed keys, reaps the dead; returns Redis' time in ms.
+-- Starts a script: reaps the dead; returns Redis' time in ms.
 local function begin()
-  guard_fixed()
   local now = now_ms()
   reap(now)
   return now

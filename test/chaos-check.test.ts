@@ -67,6 +67,25 @@ describe('chaos checker', () => {
     expect(rules(logs, [{ ev: 'kill', slot: 0, pid: 1, t: 10 }])).toEqual([]);
   });
 
+  it('stops counting a lease its member logged just after the run began pausing it, at the grant', () => {
+    // The run notes the pause, then sends SIGSTOP: the member may still log a grant in between.
+    const logs = [
+      member(1, ...setTo('a', 1, 0), { ev: 'grant', id: 1, key: 'a', t0: 5, t: 101 }),
+      member(2, ...held(2, 'a', 200, 1_200, 1_300)),
+    ];
+    const chaos: ChaosEvent[] = [{ ev: 'pause', slot: 0, pid: 1, t0: 100, t: 3_000 }];
+    expect(rules(logs, chaos)).toEqual([]);
+  });
+
+  it('still counts a lease granted after its member’s pause ended', () => {
+    const logs = [
+      member(1, ...setTo('a', 1, 0), { ev: 'grant', id: 1, key: 'a', t0: 5, t: 3_100 }),
+      member(2, ...held(2, 'a', 3_200, 3_300, 3_400)),
+    ];
+    const chaos: ChaosEvent[] = [{ ev: 'pause', slot: 0, pid: 1, t0: 100, t: 3_000 }];
+    expect(rules(logs, chaos)).toEqual(['over target']);
+  });
+
   it('counts a lease lost without a pause as live until leaseTtl before its loss was learnt', () => {
     const lostLate: MemberEvent[] = [
       { ev: 'grant', id: 1, key: 'a', t0: 5, t: 6 },

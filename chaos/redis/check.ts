@@ -120,12 +120,17 @@ export function checkRun(logs: readonly MemberLog[], chaos: readonly ChaosEvent[
   for (const { events } of logs) {
     const join = events.find((e) => e.ev === 'join');
     const pid = join?.ev === 'join' ? join.pid : -1;
-    // When this process stopped running on its own: killed, paused (its leases may be reaped since).
-    const cuts = chaos
-      .filter((c) => (c.ev === 'kill' || c.ev === 'pause') && c.pid === pid)
-      .map((c) => (c.ev === 'pause' ? c.t0 : c.t));
+    // When this process stopped running on its own: killed (for good), paused (its leases may be reaped since).
+    const stops: { from: number; to: number }[] = [];
+    for (const c of chaos) {
+      if (c.ev === 'kill' && c.pid === pid) stops.push({ from: c.t, to: Number.POSITIVE_INFINITY });
+      if (c.ev === 'pause' && c.pid === pid) stops.push({ from: c.t0, to: c.t });
+    }
     const killedAt = chaos.find((c) => c.ev === 'kill' && c.pid === pid)?.t;
-    const cutAfter = (t: number) => Math.min(Number.POSITIVE_INFINITY, ...cuts.filter((c) => c >= t));
+    // A signal lands a moment after the run notes it, so the member may log a grant just after a stop began:
+    // that lease may be reaped from then on, as much as one granted before.
+    const cutAfter = (t: number) =>
+      Math.min(Number.POSITIVE_INFINITY, ...stops.filter((s) => s.to >= t).map((s) => Math.max(s.from, t)));
     const mine = new Map<number, Grant>();
     const pendingSets = new Map<number, { key: string; target: number; t0: number }>();
     let lastCount = 0;

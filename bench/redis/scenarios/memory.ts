@@ -93,13 +93,7 @@ async function bottleneckMemory(context: RedisBenchContext, count: number): Prom
   const pattern = 'b_memory-bottleneck*';
   try {
     const before = await usedMemory(context.admin);
-    const started = performance.now();
-    for (let from = 0; from < count; from += IN_FLIGHT) {
-      const batch: Promise<unknown>[] = [];
-      for (let i = from; i < Math.min(count, from + IN_FLIGHT); i++) batch.push(group.key(`key-${i}`).ready());
-      await Promise.all(batch);
-    }
-    const setMs = performance.now() - started;
+    const setMs = await inBatches(count, (i) => group.key(`key-${i}`).ready());
     const after = await usedMemory(context.admin);
     const held = await memoryOfKeys(context.admin, pattern);
     return {

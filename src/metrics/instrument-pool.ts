@@ -123,17 +123,16 @@ export function instrumentPool<K extends string>(
   options: InstrumentPoolOptions<K>,
 ): PoolInstrumentation;
 export function instrumentPool<K>(pool: Pool<K> | RedisPool, options: InstrumentPoolOptions<K>): PoolInstrumentation {
-  const source = sourceOf(pool);
-  readOptions(options);
-  return instrumentSource(source(), options as InstrumentPoolOptions);
+  // Making the source registers nothing, so the options are still checked before anything is.
+  return instrumentSource(sourceOf(pool), options as InstrumentPoolOptions);
 }
 
-/** What makes `pool`'s {@link MeterSource}, checked before any option is read. */
-function sourceOf(pool: unknown): () => MeterSource {
+/** `pool`'s {@link MeterSource}. @throws {TypeError} if `pool` is no pool this package made. */
+function sourceOf(pool: unknown): MeterSource {
   const offered = (pool as { [meterSourceKey]?: unknown } | null | undefined)?.[meterSourceKey];
-  if (typeof offered === 'function') return () => offered.call(pool) as MeterSource;
+  if (typeof offered === 'function') return offered.call(pool) as MeterSource;
   if (typeof (pool as Partial<Pool<unknown>> | undefined)?.actor?.system?.inspect !== 'function') {
     throw new TypeError(`Expected \`pool\` to be a pool made by createPool or createRedisPool, ${got(pool)}`);
   }
-  return () => actorPoolSource(pool as Pool<unknown>);
+  return actorPoolSource(pool as Pool<unknown>);
 }

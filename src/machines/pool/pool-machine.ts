@@ -84,6 +84,11 @@ function defaultTargetOf(input: unknown): number | undefined {
   return Number.isSafeInteger(target) && (target as number) >= 1 ? target : undefined;
 }
 
+/** Whether `event` is a request or try that a group can grant at once. */
+function grantsAtOnce(context: PoolContext, event: PoolEvent): boolean {
+  return (event.type === 'lease.request' || event.type === 'lease.try') && grantableEntry(context, event) !== undefined;
+}
+
 const poolSetup = setup({
   types: {
     context: {} as PoolContext,
@@ -99,16 +104,12 @@ const poolSetup = setup({
      * no older waiter could take it). Checked as a guard so that a request
      * that must wait, or a try that gets nothing, skips `enqueueActions`.
      */
-    canGrantNow: ({ context, event }) =>
-      (event.type === 'lease.request' || event.type === 'lease.try') && grantableEntry(context, event) !== undefined,
+    canGrantNow: ({ context, event }) => grantsAtOnce(context, event),
     /**
      * As `canGrantNow`, and the relay has listeners, so that the grant can
      * be made by a plain action without emitting.
      */
-    canGrantNowDirect: ({ context, event }) =>
-      context.relay.listening &&
-      (event.type === 'lease.request' || event.type === 'lease.try') &&
-      grantableEntry(context, event) !== undefined,
+    canGrantNowDirect: ({ context, event }) => context.relay.listening && grantsAtOnce(context, event),
     /** The relay has listeners and the release retires no group: a plain action can do it. */
     releasesDirect: ({ context, event }) =>
       context.relay.listening && event.type === 'lease.release' && !releaseRetires(context, event.leaseId),

@@ -37,6 +37,18 @@ interface SetCall {
   readonly t: number;
 }
 
+/** The index of the first of `sorted` for which `before` is false (`before` holds for a prefix of it). */
+function firstNotBefore<T>(sorted: readonly T[], before: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(sorted[mid] as T)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Sets of one key, sorted, with what `possibleTargets` needs. */
 class KeyTargets {
   readonly #byStart: SetCall[];
@@ -68,23 +80,11 @@ class KeyTargets {
    */
   highest(from: number, to: number): number {
     // The latest start of a set that settled before `from`.
-    let lo = 0;
-    let hi = this.#byEnd.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.#byEnd[mid] as SetCall).t < from) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstNotBefore(this.#byEnd, (s) => s.t < from);
     const floor = lo > 0 ? (this.#maxStartByEnd[lo - 1] as number) : Number.NEGATIVE_INFINITY;
     let best = 0;
     const from0 = floor - this.#longest;
-    let i = 0;
-    let j = this.#byStart.length;
-    while (i < j) {
-      const mid = (i + j) >> 1;
-      if ((this.#byStart[mid] as SetCall).t0 < from0) i = mid + 1;
-      else j = mid;
-    }
+    let i = firstNotBefore(this.#byStart, (s) => s.t0 < from0);
     for (const s of this.#unsettled) if (s.t0 <= to) best = Math.max(best, s.target);
     for (; i < this.#byStart.length; i++) {
       const s = this.#byStart[i] as SetCall;

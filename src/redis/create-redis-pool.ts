@@ -33,8 +33,10 @@ interface Pending<K extends string> {
   readonly key: K | undefined;
   /** `sending`: its acquire script is on its way; `queued`: waiting in Redis; `parked`: to queue again after a rejoin. */
   state: 'sending' | 'queued' | 'parked';
-  /** The rejoin count when it was last sent. */
-  sentIn: number;
+  /** The incarnation of this member it was last sent as: a reply to an older one is stale. */
+  sentAs: string;
+  /** Heartbeats sent before its `queued` reply came: a later heartbeat that does not list it shows it lost. */
+  queuedAtBeat: number;
   /** A grant that came before the reply that queued the request. */
   early: { readonly lease: number; readonly key: string } | undefined;
   resolve(lease: RedisLease<K>): void;
@@ -78,7 +80,14 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   #beats = 0;
   /** Joins so far (the first included). */
   #joins = 0;
-  /** The highest lease id this member has seen, handed to Redis at each join (fencing tokens survive data loss). */
+  /** The incarnation Redis last accepted a join of: calls sent as it stand, until the next rejoin. */
+  #joinedAs: string | undefined;
+  /** Old incarnations still to leave: whatever Redis holds for them goes back at the next join. */
+  readonly #retiring: string[] = [];
+  /**
+   * The highest lease id this member has seen since it last joined: Redis
+   * reporting a lower last id lost writes (a failover to a lagging replica).
+   */
   #highestLease = 0;
   #withdrawn: Promise<void> | undefined;
   #resolveWithdrawn: () => void = noop;
@@ -86,7 +95,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   #unlistenParent: () => void = noop;
 
   constructor(options: CreateRedisPoolOptions, runner: ScriptRunner, leaseTtl: number) {
-    this.member = runner.member;
+    this.member = runner.process;
     this.#runner = runner;
     this.#leaseTtl = leaseTtl;
     runner.onNotice = (notice) => this.#onNotice(notice);
@@ -99,7 +108,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         join: fromPromise(() => this.#join()),
         heartbeat: fromPromise(() => this.#heartbeat()),
         withdraw: fromPromise(() => this.#runner.leave(false)),
-        leave: fromPromise(() => this.#runner.leave(true)),
+        leave: fromPromise(() => this.#leave()),
       },
     });
     this.#actor = createActor(machine, {
@@ -161,12 +170,13 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     assertTarget(target);
     if (this.stopped) throw new PoolStoppedError('Cannot set the target of a stopped pool');
     for (;;) {
+      const sentAs = this.#runner.member;
       const counts = await this.#runner.set(key, target);
       if (counts) {
         this.#observe(counts);
         return;
       }
-      await this.#rejoined();
+      await this.#rejoined(sentAs);
       if (this.stopped) throw new PoolStoppedError('Cannot set the target of a stopped pool');
     }
   }
@@ -201,7 +211,8 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         ticket: id,
         key: read.key,
         state: 'sending',
-        sentIn: this.#joins,
+        sentAs: this.#runner.member,
+        queuedAtBeat: 0,
         early: undefined,
         resolve,
         reject,
@@ -232,15 +243,17 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     if (this.stopped) return undefined;
     for (;;) {
       const request = this.#nextRequest++;
+      const sentAs = this.#runner.member;
       const reply = await this.#runner.try(request, key);
-      if (reply.status === 'granted') {
+      // A grant to an incarnation that has been retired since is undone by its leave.
+      if (reply.status === 'granted' && sentAs === this.#runner.member) {
         this.#observe(reply);
         const lease = this.#hold(reply.lease, reply.key as K);
         this.#events.granted(request, lease.id, lease.key);
         return lease;
       }
       if (reply.status === 'none') return undefined;
-      await this.#rejoined();
+      await this.#rejoined(sentAs);
       if (this.stopped) return undefined;
     }
   }
@@ -297,11 +310,17 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   /** Sends `pending`'s acquire script and acts on its reply. */
   #send(pending: Pending<K>): void {
     pending.state = 'sending';
-    pending.sentIn = this.#joins;
+    pending.sentAs = this.#runner.member;
     const id = pending.id;
     this.#runner.acquire(id, pending.key).then(
       (reply) => {
         const live = this.#requests.get(id) === pending;
+        if (pending.sentAs !== this.#runner.member) {
+          // Sent as an incarnation retired since: whatever Redis did with it, that one's leave undoes.
+          pending.early = undefined;
+          if (live) this.#park(pending);
+          return;
+        }
         if (reply.status === 'granted') {
           this.#observe(reply);
           if (live) this.#resolve(pending, reply.lease, reply.key);
@@ -316,14 +335,14 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
             return;
           }
           pending.state = 'queued';
+          pending.queuedAtBeat = this.#beats;
           if (pending.early) this.#resolve(pending, pending.early.lease, pending.early.key);
           return;
         }
-        // gone: Redis does not know this member (reaped, or it lost its data).
+        // gone: Redis does not know this incarnation (reaped, lost its data, or its join has not run yet).
         if (!live) return;
-        pending.state = 'parked';
-        if (pending.sentIn < this.#joins) this.#send(pending);
-        else this.#actor.send({ type: 'member.gone' });
+        this.#park(pending);
+        if (this.#joinedAs === pending.sentAs) this.#actor.send({ type: 'member.gone' });
       },
       (error: unknown) => {
         if (this.#requests.get(id) !== pending) return;
@@ -333,6 +352,21 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         this.#events.withdrawn(pending.ticket);
       },
     );
+  }
+
+  /** `pending` must queue again as this incarnation: now if it has joined, else when its join is done. */
+  #park(pending: Pending<K>): void {
+    pending.state = 'parked';
+    if (this.#joinedAs === this.#runner.member) this.#requeue(pending);
+  }
+
+  /** Sends `pending` again under a new request id, so no reply or grant to its old one can settle it. */
+  #requeue(pending: Pending<K>): void {
+    this.#requests.delete(pending.id);
+    pending.id = this.#nextRequest++;
+    pending.early = undefined;
+    this.#requests.set(pending.id, pending);
+    this.#send(pending);
   }
 
   /** Resolves `pending` with lease `leaseId` of `key`. */
@@ -355,6 +389,8 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   #granted(request: number, leaseId: number, key: string): void {
     if (this.#leases.has(leaseId) || this.#releasing.has(leaseId)) return;
     const pending = this.#requests.get(request);
+    // Granted to an incarnation retired since: that one's leave gives it back.
+    if (pending && pending.sentAs !== this.#runner.member) return;
     if (!pending) {
       // Withdrawn or stopped while the grant was decided: give it back.
       this.#giveBack(leaseId);
@@ -387,6 +423,8 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         return;
       }
       case 'reaped':
+        // A late notice for an incarnation already replaced says nothing of this one.
+        if (notice.member !== this.#runner.member) return;
         this.#loseLeases();
         this.#actor.send({ type: 'member.gone' });
         return;
@@ -450,35 +488,48 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 
   // ---- membership -----------------------------------------------------------
 
-  /** Resolves at the next join. */
-  #rejoined(): Promise<void> {
+  /**
+   * Resolves once this member has joined as an incarnation other than
+   * `sentAs`, which Redis said it does not know: asks for a rejoin unless
+   * one has started since.
+   */
+  #rejoined(sentAs: string): Promise<void> {
+    if (sentAs !== this.#runner.member && this.#joinedAs === this.#runner.member) return Promise.resolve();
     const wait = new Promise<void>((resolve) => this.#joinWaiters.push(resolve));
-    this.#actor.send({ type: 'member.gone' });
+    if (sentAs === this.#runner.member) this.#actor.send({ type: 'member.gone' });
     return wait;
   }
 
   /**
-   * Joins; on a rejoin, first gives back whatever Redis may still count for
-   * this member (its leases are lost), then queues its pending acquires
-   * again, oldest first, under new request ids.
+   * Joins; on a rejoin, first becomes a new incarnation (so that Redis
+   * refuses what the old one still had on its way) and gives back whatever
+   * Redis may still count for the old ones (their leases are lost), then
+   * queues its pending acquires again, oldest first, under new request ids.
    */
   async #join(): Promise<BeatOutput> {
     const sentAt = Date.now();
     if (this.#joins > 0) {
+      if (this.#joinedAs === this.#runner.member) {
+        this.#retiring.push(this.#runner.member);
+        this.#runner.member = `${this.#runner.process}/${this.#joins}`;
+      }
       this.#loseLeases();
-      await this.#runner.leave(true);
+      for (const old of this.#retiring) await this.#runner.leave(true, old);
+      this.#retiring.length = 0;
     }
-    await this.#runner.join(this.#leaseTtl, this.#highestLease);
+    this.#highestLease = await this.#runner.join(this.#leaseTtl);
     this.#joins++;
-    const again = [...this.#requests.values()].filter((p) => p.state !== 'sending' || p.sentIn < this.#joins - 1);
-    for (const pending of again) {
-      this.#requests.delete(pending.id);
-      pending.id = this.#nextRequest++;
-      pending.early = undefined;
-      this.#requests.set(pending.id, pending);
-      this.#send(pending);
+    this.#joinedAs = this.#runner.member;
+    for (const pending of [...this.#requests.values()]) {
+      if (pending.state !== 'sending') this.#requeue(pending);
     }
     return { status: 'ok', sentAt };
+  }
+
+  /** Leaves for good, with the old incarnations a failed rejoin left behind (those are reaped otherwise). */
+  async #leave(): Promise<void> {
+    for (const old of this.#retiring.splice(0)) await this.#runner.leave(true, old).catch(noop);
+    await this.#runner.leave(true);
   }
 
   async #heartbeat(): Promise<BeatOutput> {
@@ -486,15 +537,26 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     const beat = ++this.#beats;
     const reply = await this.#runner.heartbeat(this.#leaseTtl);
     if (reply.status === 'gone') return { status: 'gone', sentAt };
+    if (reply.lastLease < this.#highestLease) {
+      // Redis lost writes it had acknowledged (a failover to a lagging replica): treated as lost data.
+      this.#loseLeases();
+      return { status: 'gone', sentAt };
+    }
     this.#reconcile(reply, beat);
     return { status: 'ok', sentAt };
   }
 
-  /** Mends what lost notices left undone: grants not delivered, revocations, lost leases. */
+  /**
+   * Mends what lost notices and lost writes left undone, both ways: grants
+   * not delivered, revocations, leases Redis no longer lists (lost), and
+   * waiters Redis no longer queues (queued again).
+   */
   #reconcile(reply: Extract<HeartbeatReply, { status: 'ok' }>, beat: number): void {
     const listed = new Set<number>();
+    const grantedTo = new Set<number>();
     for (const held of reply.leases) {
       listed.add(held.lease);
+      grantedTo.add(held.request);
       const lease = this.#leases.get(held.lease);
       if (lease) {
         if (held.revoked) this.#revoke(lease);
@@ -504,6 +566,15 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     }
     for (const lease of [...this.#leases.values()]) {
       if (lease.deliveredAtBeat < beat && !listed.has(lease.id)) this.#lose(lease);
+    }
+    const waiting = new Set(reply.waiting);
+    for (const pending of [...this.#requests.values()]) {
+      const lost =
+        pending.state === 'queued' &&
+        pending.queuedAtBeat < beat &&
+        !waiting.has(pending.id) &&
+        !grantedTo.has(pending.id);
+      if (lost) this.#requeue(pending);
     }
     this.#checkDrained();
   }

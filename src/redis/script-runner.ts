@@ -15,11 +15,15 @@ export type Notice =
       readonly key: string;
     }
   | { readonly type: 'revoke'; readonly lease: number }
-  | { readonly type: 'reaped' };
+  | {
+      readonly type: 'reaped';
+      /** The incarnation of the member that was reaped (see {@link ScriptRunner.member}). */
+      readonly member: string;
+    };
 
 /** Reads one notice as the scripts write it; undefined for anything else. */
 export function parseNotice(text: string): Notice | undefined {
-  if (text === 'x') return { type: 'reaped' };
+  if (text.startsWith('x ')) return { type: 'reaped', member: text.slice(2) };
   if (text.startsWith('r ')) return { type: 'revoke', lease: Number(text.slice(2)) };
   const match = /^g (\d+) (\d+) (\d+) (\d+) ([\s\S]*)$/.exec(text);
   if (!match) return undefined;
@@ -52,7 +56,13 @@ export type GrantReply = { readonly status: 'granted'; readonly lease: number } 
 export type AcquireReply = GrantReply | { readonly status: 'queued' } | { readonly status: 'gone' };
 export type TryReply = GrantReply | { readonly status: 'none' } | { readonly status: 'gone' };
 export type HeartbeatReply =
-  | { readonly status: 'ok'; readonly leases: readonly HeldLease[]; readonly waiting: readonly number[] }
+  | {
+      readonly status: 'ok';
+      readonly leases: readonly HeldLease[];
+      readonly waiting: readonly number[];
+      /** The last lease id Redis issued in the pool: below one already seen, Redis lost writes. */
+      readonly lastLease: number;
+    }
   | { readonly status: 'gone' };
 
 const scripts = Object.fromEntries(
@@ -83,17 +93,26 @@ export class ScriptRunner {
   /** Where notices carried in replies go, in order, before the call resolves. */
   onNotice: (notice: Notice) => void = () => {};
 
+  /**
+   * The member id calls are sent as: the process's id, then `<process
+   * id>/<n>` after its n-th rejoin. A new incarnation lets Redis itself
+   * refuse (`gone`) what an old one sent, and lets its leave undo the rest.
+   */
+  member: string;
+
   constructor(
     client: unknown,
     readonly keys: PoolKeys,
-    readonly member: string,
+    /** The member process's id: its notification channel's name, the same in every incarnation. */
+    readonly process: string,
   ) {
     this.adapter = adaptClient(client);
+    this.member = process;
   }
 
-  async #run(name: ScriptName, args: readonly string[]): Promise<RedisReply[]> {
+  async #run(name: ScriptName, args: readonly string[], member = this.member): Promise<RedisReply[]> {
     const reply = array(
-      await this.adapter.evalScript(scripts[name], this.keys.fixed, [this.keys.tag, this.member, ...args]),
+      await this.adapter.evalScript(scripts[name], this.keys.fixed, [this.keys.tag, member, ...args]),
     );
     if (reply[0] === 'foreign') throw new ForeignValueError(str(reply[1]), str(reply[2]));
     const notices = reply[reply.length - 1];
@@ -106,9 +125,10 @@ export class ScriptRunner {
     return reply;
   }
 
-  /** Joins (or stays in) the pool for `ttl` ms of Redis time; lease ids continue above `highestLease`. */
-  async join(ttl: number, highestLease: number): Promise<void> {
-    await this.#run('join', [String(ttl), String(highestLease)]);
+  /** Joins (or stays in) the pool for `ttl` ms of Redis time; resolves with the last lease id issued in the pool. */
+  async join(ttl: number): Promise<number> {
+    const reply = await this.#run('join', [String(ttl)]);
+    return num(reply[2]);
   }
 
   /** Extends membership by `ttl` ms; lists this member's leases and waiters, or says it is no member. */
@@ -127,7 +147,7 @@ export class ScriptRunner {
         key: decodeText(match[3] as string),
       });
     }
-    return { status: 'ok', leases, waiting: array(reply[3] ?? []).map(num) };
+    return { status: 'ok', leases, waiting: array(reply[3] ?? []).map(num), lastLease: num(reply[4]) };
   }
 
   /** Sets `key`'s target; resolves with its counts after, or undefined if this member is gone. */
@@ -199,8 +219,11 @@ export class ScriptRunner {
     return reply[0] === 'ok';
   }
 
-  /** Withdraws every waiter of this member; `final` also gives back its leases and ends its membership. */
-  async leave(final: boolean): Promise<void> {
-    await this.#run('leave', [final ? 'final' : 'waiters']);
+  /**
+   * Withdraws every waiter of incarnation `member` (this one by default);
+   * `final` also gives back its leases and ends its membership.
+   */
+  async leave(final: boolean, member = this.member): Promise<void> {
+    await this.#run('leave', [final ? 'final' : 'waiters'], member);
   }
 }

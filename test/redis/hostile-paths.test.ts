@@ -32,6 +32,8 @@ interface Scene {
   readonly b: ScriptRunner;
   /** The pool's Redis key with this suffix (`q:x`, `meta`, …). */
   key(suffix: string): string;
+  /** A third member, `d`, joined with leases of `x` and `y` (targets 1), then dead: b waits for `y`. */
+  dying(): Promise<ScriptRunner>;
 }
 
 /**
@@ -167,6 +169,30 @@ const cases: Array<{
     plant: 'ml:b',
     call: (s) => s.a.set('x', 0),
   },
+  {
+    path: 'reap of a dead member with leases of two keys: the second key’s lease set (l:y, checked before the reap writes)',
+    arrange: (s) => s.dying(),
+    plant: 'l:y',
+    call: (s) => s.a.get('x'),
+  },
+  {
+    path: 'reap handing a dead member’s lease to a live waiter: that waiter’s member (mw:b, checked before the reap writes)',
+    arrange: (s) => s.dying(),
+    plant: 'mw:b',
+    call: (s) => s.a.get('x'),
+  },
+  {
+    path: 'final leave with leases of two keys: the second key’s lease set (l:y, checked before the leave writes)',
+    arrange: async (s) => {
+      await s.a.set('x', 1);
+      await s.a.set('y', 1);
+      await s.a.acquire(1, 'x');
+      await s.a.acquire(2, 'y');
+      await s.b.acquire(1, 'y');
+    },
+    plant: 'l:y',
+    call: (s) => s.a.leave(true),
+  },
 ];
 
 describe.runIf(redisTestsRun)('a foreign value met by a read or a first write changes nothing (D8)', () => {
@@ -183,9 +209,26 @@ describe.runIf(redisTestsRun)('a foreign value met by a read or a first write ch
     const a = new ScriptRunner(client.client, keys, 'a');
     const b = new ScriptRunner(client.client, keys, 'b');
     // A long TTL: no member is reaped and no heartbeat runs between the snapshots.
-    await a.join(60_000, 0);
-    await b.join(60_000, 0);
-    scene = { keys, a, b, key: (suffix) => `${keys.tag}${suffix}` };
+    await a.join(60_000);
+    await b.join(60_000);
+    scene = {
+      keys,
+      a,
+      b,
+      key: (suffix) => `${keys.tag}${suffix}`,
+      async dying() {
+        const d = new ScriptRunner(client.client, keys, 'd');
+        await d.join(60_000);
+        await d.set('x', 1);
+        await d.set('y', 1);
+        await d.acquire(1, 'x');
+        await d.acquire(2, 'y');
+        await b.acquire(1, 'y');
+        // Its deadline in the past: the next script of any member reaps it.
+        await client.command(['ZADD', `${keys.tag}members`, '0', 'd']);
+        return d;
+      },
+    };
   });
 
   test.each(cases)('$path', async ({ arrange, plant, call }) => {

@@ -14,7 +14,7 @@ return run(function()
   local g = grantable(key)
   if g then
     local id = grant_now(g, request)
-    return { 'granted', id, g.target, g.active, g.key, own }
+    return { 'granted', id, int(g.target), int(g.active), g.key, own }
   end
   local queue = ANYQ
   if key ~= nil then queue = P .. 'q:' .. key end

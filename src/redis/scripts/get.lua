@@ -6,5 +6,5 @@ return run(function()
   begin()
   local g = group(ARGV[3])
   if not g then return { 'ok', 0, 0, own } end
-  return { 'ok', g.target, g.active, own }
+  return { 'ok', int(g.target), int(g.active), own }
 end)

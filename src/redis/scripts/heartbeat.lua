@@ -3,13 +3,15 @@
 -- KEYS[1..5] groups, ready, members, anyq, meta (see includes/pool.lua)
 -- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] leaseTtl in ms
 -- Reply: { "gone", <notices> } when the caller is no member (reaped, or Redis lost its data): it must join again;
---        { "ok", <Redis time ms>, { <lease id>, "<request> <revoked 0|1> <key>", ... }, { <waiting request>, ... }, <notices> }
+--        { "ok", <Redis time ms>, { <lease id>, "<request> <revoked 0|1> <key>", ... }, { <waiting request>, ... },
+--          <last lease id>, <notices> }: the last lease id below one the caller has seen means Redis lost writes (D11)
 return run(function()
   local now = begin()
   if not is_member(CALLER) then return { 'gone', own } end
   -- Reads before the one write.
   local leases = read('HGETALL', P .. 'ml:' .. CALLER)
   local waiting = read('HKEYS', P .. 'mw:' .. CALLER)
+  local last = read('HGET', META, 'lease') or '0'
   write('ZADD', MEMBERS, now + tonumber(ARGV[3]), CALLER)
-  return { 'ok', now, leases, waiting, own }
+  return { 'ok', now, leases, waiting, last, own }
 end)

@@ -2,9 +2,7 @@
 -- every command the scripts use, to no effect, so that an ACL user missing one fails here, at
 -- createRedisPool, rather than half-way through a later script (Redis keeps a failed script's writes).
 -- KEYS[1..5] groups, ready, members, anyq, meta (see includes/pool.lua)
--- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] leaseTtl in ms, ARGV[4] the highest lease id this member
--- has seen: the lease counter never goes below it, so that ids stay increasing (fencing tokens) even
--- after Redis lost its data, as long as one member that saw the highest id joins again.
+-- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] leaseTtl in ms
 -- Reply: { "ok", <Redis time ms>, <last lease id>, <notices> }
 return run(function()
   guard_all_fixed()
@@ -23,11 +21,9 @@ return run(function()
   redis.call('ZREM', probe, 'x')
   redis.call('ZSCORE', probe, 'x')
   redis.call('HSET', META, 'seq', redis.call('HINCRBY', META, 'seq', 0))
-  redis.call('PUBLISH', P .. 'ch:' .. CALLER, 'j')
+  redis.call('PUBLISH', channel(CALLER), 'j')
   wrote = true
   local now = begin()
-  local seen = tonumber(ARGV[4]) or 0
-  if tonumber(read('HGET', META, 'lease') or '0') < seen then write('HSET', META, 'lease', seen) end
   write('ZADD', MEMBERS, now + tonumber(ARGV[3]), CALLER)
-  return { 'ok', now, tonumber(read('HGET', META, 'lease') or '0'), own }
+  return { 'ok', now, read('HGET', META, 'lease') or '0', own }
 end)

@@ -1,14 +1,16 @@
 -- leave: a stopping member withdraws all its waiters (D6); with ARGV[3] = "final" it also gives back
--- whatever leases it still holds and stops being a member.
+-- whatever leases it still holds and stops being a member. A final leave is applied whole or not at
+-- all (D8): every key it can touch is checked with the reap's, before either writes.
 -- KEYS[1..5] groups, ready, members, anyq, meta (see includes/pool.lua)
 -- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] "waiters" or "final"
 -- Reply: { "ok", <notices> }
 return run(function()
-  begin()
+  local final = ARGV[3] == 'final'
+  if final then begin({ CALLER }) else begin() end
   guard_all_fixed()
   guard_member(CALLER)
   drop_waiters(CALLER)
-  if ARGV[3] == 'final' then
+  if final then
     write('ZREM', MEMBERS, CALLER)
     release_all(CALLER)
   end

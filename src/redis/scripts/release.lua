@@ -8,5 +8,5 @@ return run(function()
   begin()
   local g = release(CALLER, ARGV[3])
   if not g then return { 'none', own } end
-  return { 'ok', g.target, g.active, g.key, own }
+  return { 'ok', int(g.target), int(g.active), g.key, own }
 end)

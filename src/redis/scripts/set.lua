@@ -22,5 +22,5 @@ return run(function()
     end
   end
   serve(g)
-  return { 'ok', g.target, g.active, own }
+  return { 'ok', int(g.target), int(g.active), own }
 end)

@@ -12,5 +12,5 @@ return run(function()
   local g = grantable(key)
   if not g then return { 'none', own } end
   local id = grant_now(g, ARGV[3])
-  return { 'granted', id, g.target, g.active, g.key, own }
+  return { 'granted', id, int(g.target), int(g.active), g.key, own }
 end)

@@ -7,19 +7,25 @@
 --   KEYS[2] ready    zset  key -> turn: the groups that can grant, front first (S4)
 --   KEYS[3] members  zset  member -> deadline (ms, Redis TIME): alive until then (D3)
 --   KEYS[4] anyq     zset  "<member>:<request>" -> arrival seq: any-key waiters (S3)
---   KEYS[5] meta     hash  "lease" -> last lease id (never reset: fencing tokens), "seq" -> last arrival/turn
--- ARGV[1] = the pool's tag prefix ("{<prefix>:<name>}"), ARGV[2] = the calling member's id.
+--   KEYS[5] meta     hash  "lease" -> last lease id, "seq" -> last arrival/turn
+-- Lease ids (fencing tokens, D1, D11) are max(last + 1, Redis' TIME in µs): they never repeat and never
+-- go back, even where Redis lost the counter (a failover to a lagging replica, a restart without data),
+-- as long as the new primary's clock is not behind the old one's by more than the failover took.
+-- ARGV[1] = the pool's tag prefix ("{<prefix>:<name>}"), ARGV[2] = the calling member's id: its process's
+-- id, then "<process id>/<n>" after its n-th rejoin, so that Redis itself tells an old incarnation's
+-- requests from the new one's (they reply "gone", or were undone by the old one's leave).
 -- Keys built from ARGV[1] (same hash tag, so the same Cluster slot):
 --   <P>q:<key>      zset  "<member>:<request>" -> arrival seq: waiters for one key (S3)
 --   <P>l:<key>      zset  "<lease>:<member>" -> lease id: that key's unrevoked leases (S11: ZPOPMAX = newest)
 --   <P>mw:<member>  hash  request -> "*" (any key) or "=<key>": the member's waiters
 --   <P>ml:<member>  hash  lease -> "<request> <0|1 revoked> <key>": the member's leases
---   <P>ch:<member>  the member's notification channel (PUBLISH)
+--   <P>ch:<process> the notification channel of every incarnation of a member process (PUBLISH)
 -- Notices, to the caller in its reply and to other members on their channel (D4):
 --   "g <request> <lease> <target> <active> <key>"  request granted lease; key's counts after
 --   "r <lease>"                                     lease revoked by set (S11)
---   "x"                                             member reaped: its leases are lost (D5)
--- Replies are arrays whose first element is a status word; a foreign value in a key of the pool
+--   "x <member>"                                    member reaped: its leases are lost (D5)
+-- Replies are arrays whose first element is a status word; counts and ids in them are digits (strings),
+-- since a client may read an integer reply near 2^53 inexactly (node-redis read 2^53 - 1 as 2^53); a foreign value in a key of the pool
 -- replies { "foreign", <redis key>, <what was found> } (D8) before anything is written.
 --
 -- How a foreign value is caught before anything is written (D8; Redis keeps a failed script's writes):
@@ -107,9 +113,24 @@ local function guard_member(member)
   ensure(member_keys(member, {}))
 end
 
+-- An integer as digits: Lua writes numbers of 15 digits or more in exponent form ("1e+14").
+local function int(n)
+  return string.format('%d', n)
+end
+
+-- Redis' time as { seconds, microseconds }, read once per script.
+local clock
+local function redis_time()
+  if not clock then
+    local t = redis.call('TIME')
+    clock = { tonumber(t[1]), tonumber(t[2]) }
+  end
+  return clock
+end
+
 local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local t = redis_time()
+  return t[1] * 1000 + math.floor(t[2] / 1000)
 end
 
 local function next_seq()
@@ -138,15 +159,20 @@ local function save(g)
     write('ZREM', READY, g.key)
   else
     if not g.created then g.created = next_seq() end
-    write('HSET', GROUPS, g.key, g.target .. ' ' .. g.active .. ' ' .. g.created)
+    write('HSET', GROUPS, g.key, int(g.target) .. ' ' .. int(g.active) .. ' ' .. g.created)
   end
+end
+
+-- The channel of member's process: every incarnation of it listens there.
+local function channel(member)
+  return P .. 'ch:' .. string.match(member, '^[^/]*')
 end
 
 local function notify(member, notice)
   if member == CALLER then
     own[#own + 1] = notice
   else
-    redis.call('PUBLISH', P .. 'ch:' .. member, notice)
+    redis.call('PUBLISH', channel(member), notice)
   end
 end
 
@@ -188,9 +214,18 @@ local function oldest_n(key, n)
   return picks
 end
 
--- Records a new lease of g for member's request; g.active grows by one. Returns its id (S6).
+-- The next lease id, as digits: above the last one, and not below Redis' clock in µs (D11).
+local function next_lease_id()
+  local t = redis_time()
+  local id = math.max(tonumber(read('HGET', META, 'lease') or '0') + 1, t[1] * 1000000 + t[2])
+  id = int(id)
+  write('HSET', META, 'lease', id)
+  return id
+end
+
+-- Records a new lease of g for member's request; g.active grows by one. Returns its id (S6), as digits.
 local function issue(g, member, request)
-  local id = write('HINCRBY', META, 'lease', 1)
+  local id = next_lease_id()
   write('HSET', P .. 'ml:' .. member, id, request .. ' 0 ' .. g.key)
   write('ZADD', P .. 'l:' .. g.key, id, id .. ':' .. member)
   g.active = g.active + 1
@@ -204,7 +239,7 @@ local function grant_waiter(g, entry, queue)
   local id = issue(g, member, request)
   write('ZREM', queue, entry)
   write('HDEL', P .. 'mw:' .. member, request)
-  notify(member, 'g ' .. request .. ' ' .. id .. ' ' .. g.target .. ' ' .. g.active .. ' ' .. g.key)
+  notify(member, 'g ' .. request .. ' ' .. id .. ' ' .. int(g.target) .. ' ' .. int(g.active) .. ' ' .. g.key)
 end
 
 -- Lets g grant to the oldest waiters it can serve, saves it, then puts it where it belongs in the
@@ -272,6 +307,13 @@ local function grant_now(g, request)
   return id
 end
 
+-- The key of a lease as its member's lease hash ml records it ("<request> <revoked> <key>").
+local function lease_key(ml, v)
+  local key = string.match(v, '^%d+ [01] (.*)$')
+  if not key then foreign(ml, 'a field that is not "<request> <revoked> <key>"') end
+  return key
+end
+
 -- Takes member's lease back; its capacity passes straight to the oldest waiter of its key (the
 -- counts do not move), or the group's active count drops and it joins the rotation or retires
 -- (grants.ts release). Returns the group, or nil if the lease was not out (released, lost, never issued).
@@ -280,8 +322,7 @@ local function release(member, id)
   local ml = P .. 'ml:' .. member
   local v = read('HGET', ml, id)
   if not v then return nil end
-  local key = string.match(v, '^%d+ [01] (.*)$')
-  if not key then foreign(ml, 'a field that is not "<request> <revoked> <key>"') end
+  local key = lease_key(ml, v)
   local g = group(key)
   if not g then foreign(GROUPS, 'no group for a lease out') end
   local lk = P .. 'l:' .. key
@@ -368,22 +409,64 @@ local function release_all(member)
   for i = 1, #leases do release(member, leases[i]) end
 end
 
+-- Checks that the first n waiters of queue are "<member>:<request>" entries whose members' keys
+-- hold the pool's types: a lease given back can reach any of them.
+local function vet_heads(queue, n)
+  local heads = read('ZRANGE', queue, 0, n - 1)
+  for i = 1, #heads do
+    local member = split_entry(heads[i])
+    if not member then foreign(queue, 'an entry that is not "<member>:<request>"') end
+    ensure(member_keys(member, {}))
+  end
+end
+
+-- Reads, writing nothing, every key that the departure of members (their waiters dropped, then
+-- their leases given back) can touch, so that a foreign value anywhere refuses the whole departure
+-- before its first write (D8): a reap or leave is applied whole or not at all. The freed capacity of
+-- a key reaches at most its first waiters, counting the departing members' own waiters before them.
+local function vet_departures(members)
+  local dropped, freed, per_key = 0, 0, {}
+  for i = 1, #members do
+    local waiters = read('HGETALL', P .. 'mw:' .. members[i])
+    for j = 2, #waiters, 2 do
+      if waiters[j] ~= '*' then check(P .. 'q:' .. string.sub(waiters[j], 2), 'zset') end
+    end
+    dropped = dropped + #waiters / 2
+    local ml = P .. 'ml:' .. members[i]
+    local leases = read('HGETALL', ml)
+    for j = 2, #leases, 2 do
+      local key = lease_key(ml, leases[j])
+      per_key[key] = (per_key[key] or 0) + 1
+      freed = freed + 1
+    end
+  end
+  for key, n in pairs(per_key) do
+    if not group(key) then foreign(GROUPS, 'no group for a lease out') end
+    check(P .. 'l:' .. key, 'zset')
+    vet_heads(P .. 'q:' .. key, n + dropped)
+  end
+  if freed > 0 then vet_heads(ANYQ, freed + dropped) end
+end
+
 -- Removes the members whose deadline has passed, the caller included (D3, D5): every dead member's
 -- waiters first, then their leases, so that no lease goes to a dead waiter. Bounded work per script.
-local function reap(now)
+-- leaving: members that leave in the same script once the reap is done (checked with the dead, so
+-- that the script is refused before the reap writes anything).
+local function reap(now, leaving)
   local dead = read('ZRANGEBYSCORE', MEMBERS, '-inf', now, 'LIMIT', 0, 16)
-  if #dead == 0 then return end
+  if #dead == 0 and not leaving then return end
   guard_all_fixed()
-  for i = 1, #dead do
-    guard_member(dead[i])
-  end
+  local vetted = {}
+  for i = 1, #dead do vetted[#vetted + 1] = dead[i] end
+  for i = 1, #(leaving or {}) do vetted[#vetted + 1] = leaving[i] end
+  vet_departures(vetted)
   for i = 1, #dead do
     drop_waiters(dead[i])
     write('ZREM', MEMBERS, dead[i])
   end
   for i = 1, #dead do
     release_all(dead[i])
-    notify(dead[i], 'x')
+    notify(dead[i], 'x ' .. dead[i])
   end
 end
 
@@ -391,10 +474,10 @@ local function is_member(member)
   return read('ZSCORE', MEMBERS, member) ~= false
 end
 
--- Starts a script: reaps the dead; returns Redis' time in ms.
-local function begin()
+-- Starts a script: reaps the dead (leaving: as reap's); returns Redis' time in ms.
+local function begin(leaving)
   local now = now_ms()
-  reap(now)
+  reap(now, leaving)
   return now
 end
 

@@ -543,6 +543,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       return { status: 'gone', sentAt };
     }
     this.#reconcile(reply, beat);
+    this.#actor.send({ type: 'groups.prune', inUse: this.#keysInUse() });
     return { status: 'ok', sentAt };
   }
 
@@ -577,6 +578,15 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       if (lost) this.#requeue(pending);
     }
     this.#checkDrained();
+  }
+
+  /** The keys this member holds a lease of or waits for. */
+  #keysInUse(): Set<string> {
+    const keys = new Set<string>();
+    for (const lease of this.#leases.values()) keys.add(lease.key);
+    for (const lease of this.#releasing.values()) keys.add(lease.key);
+    for (const pending of this.#requests.values()) if (pending.key !== undefined) keys.add(pending.key);
+    return keys;
   }
 
   /** This member for `instrumentPool` (xstate-workpool/metrics). */

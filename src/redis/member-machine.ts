@@ -10,6 +10,8 @@ export type MemberGroupRef = ActorRefFrom<GroupMachine>;
 export class MemberGroups {
   readonly byKey = new Map<string, MemberGroupRef>();
   readonly namer = new ChildIdNamer();
+  /** Keys whose counts a reply showed since the last prune: used within the last heartbeat interval. */
+  readonly fresh = new Set<string>();
 
   toJSON(): { count: number; groups: string[] } {
     return { count: this.byKey.size, groups: [...this.byKey.values()].slice(0, 50).map((ref) => ref.id) };
@@ -22,7 +24,7 @@ export interface MemberContext {
   readonly member: string;
   /** How long its membership outlives its last heartbeat, ms. */
   readonly leaseTtl: number;
-  /** One group child per key it has seen. */
+  /** One group child per key it uses, or used within the last heartbeat interval. */
   readonly groups: MemberGroups;
   /** When the last heartbeat (or join) that succeeded was sent (local clock, ms). */
   beatSentAt: number;
@@ -54,6 +56,17 @@ export interface CountsSeenEvent {
   readonly active: number;
 }
 
+/**
+ * A heartbeat went through: the group children of keys the member neither
+ * holds nor waits for (`inUse`), nor saw in a reply since the last one, go.
+ */
+export interface GroupsPruneEvent {
+  /** The event's type. */
+  readonly type: 'groups.prune';
+  /** The keys of this member's leases and keyed waiters. */
+  readonly inUse: ReadonlySet<string>;
+}
+
 /** A control event of the member: Redis forgot it (`member.gone`), stop, leave, or its local lease deadline passed. */
 export interface MemberControlEvent {
   /** The event's type. */
@@ -61,7 +74,7 @@ export interface MemberControlEvent {
 }
 
 /** Every event the member actor accepts. */
-export type MemberEvent = CountsSeenEvent | MemberControlEvent;
+export type MemberEvent = CountsSeenEvent | GroupsPruneEvent | MemberControlEvent;
 
 /** What the member actor emits to its facade. */
 export type MemberEmitted =
@@ -151,10 +164,22 @@ const memberSetup = setup({
         ref.start();
       }
       steer(ref, event.target, event.active);
+      groups.fresh.add(event.key);
       if (ref.getSnapshot().value === 'retired') {
         groups.byKey.delete(event.key);
         enqueue.stopChild(ref);
       }
+    }),
+    /** Lets go of the children of keys this member stopped using, so its memory follows its activity. */
+    pruneGroups: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'groups.prune') return;
+      const groups = context.groups;
+      for (const [key, ref] of groups.byKey) {
+        if (groups.fresh.has(key) || event.inUse.has(key)) continue;
+        groups.byKey.delete(key);
+        enqueue.stopChild(ref);
+      }
+      groups.fresh.clear();
     }),
     stopGroups: enqueueActions(({ context, enqueue }) => {
       for (const ref of context.groups.byKey.values()) enqueue.stopChild(ref);
@@ -188,8 +213,9 @@ function heartbeatState(to: { ok: string; failed: string }) {
  * states — `joining`, `live`, `reconnecting`, `stopping`, `stopped` —, its
  * heartbeat as a delayed event every `leaseTtl / 3`, the local deadline of
  * its leases (last successful heartbeat's send time + `leaseTtl`), and
- * one group child per key showing that key's fleet-wide counts as of the
- * member's last reply from Redis. The Redis work itself is the `join`,
+ * one group child per key it uses (holds a lease of, waits for, or saw in
+ * a reply within the last heartbeat interval) showing that key's fleet-wide
+ * counts as of the member's last reply from Redis. The Redis work itself is the `join`,
  * `heartbeat`, `withdraw` and `leave` actors its pool provides.
  */
 export const memberMachine = memberSetup.createMachine({
@@ -205,6 +231,7 @@ export const memberMachine = memberSetup.createMachine({
   }),
   on: {
     'counts.seen': { actions: 'observeCounts' },
+    'groups.prune': { actions: 'pruneGroups' },
     'lease.deadline': { actions: 'loseLeases' },
   },
   initial: 'joining',

@@ -153,3 +153,57 @@ describe.runIf(redisTestsRun).each(clientKinds)('the member actor, over %s', (ki
     await a.done;
   });
 });
+
+describe.runIf(redisTestsRun).each(clientKinds)(
+  'the member’s group children follow its activity (D7), over %s',
+  (kind) => {
+    let fleet: TestFleet;
+    beforeAll(() => {
+      fleet = new TestFleet(server.current(), kind);
+    });
+    afterEach(async () => {
+      await fleet.close();
+    });
+
+    /** Resolves after `pool`'s member has completed `n` more heartbeats. */
+    async function heartbeats(pool: { actor: { getSnapshot(): { context: { beatSentAt: number } } } }, n: number) {
+      for (let i = 0; i < n; i++) {
+        const before = pool.actor.getSnapshot().context.beatSentAt;
+        await waitFor(() => pool.actor.getSnapshot().context.beatSentAt > before, { what: 'a heartbeat' });
+      }
+    }
+
+    test('keys used once and left lose their children within two heartbeats, while a key it holds keeps its own', async () => {
+      const [a] = await fleet.pool(1, { leaseTtl: 300 });
+      if (!a) throw new Error('no pool');
+      for (let i = 0; i < 20; i++) {
+        await a.set(`tenant-${i}`, 1);
+        const lease = await a.acquire({ key: `tenant-${i}` });
+        await lease.release();
+      }
+      const kept = await a.acquire({ key: 'tenant-0' });
+      expect(a.actor.getSnapshot().context.groups.byKey.size).toBe(20);
+      const left = a.actor.getSnapshot().context.groups.byKey.get('tenant-1');
+      await heartbeats(a, 2);
+      expect([...a.actor.getSnapshot().context.groups.byKey.keys()]).toEqual(['tenant-0']);
+      expect(left?.getSnapshot().status).toBe('stopped');
+      await kept.release();
+    });
+
+    test('a key whose child went is shown again, with fleet-wide counts, at its next use', async () => {
+      const [a, b] = await fleet.pool(2, { leaseTtl: 300 });
+      if (!a || !b) throw new Error('no pool');
+      await a.set('x', 3);
+      await heartbeats(a, 2);
+      expect(a.actor.getSnapshot().context.groups.byKey.has('x')).toBe(false);
+      const held = await b.acquire({ key: 'x' });
+      const lease = await a.acquire({ key: 'x' });
+      expect(a.actor.getSnapshot().context.groups.byKey.get('x')?.getSnapshot().context).toMatchObject({
+        target: 3,
+        active: 2,
+      });
+      await lease.release();
+      await held.release();
+    });
+  },
+);

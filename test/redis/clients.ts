@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { createClient } from 'redis';
+import { createClient, createSentinel } from 'redis';
+import type { SentinelSet } from './sentinel.js';
 
 /** The clients the Redis mode supports, by the name tests are labelled with. */
 export type ClientKind = 'node-redis' | 'ioredis';
@@ -18,13 +19,15 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
+/** Tests kill servers on purpose: reconnect quickly. */
+const delay = (retries: number) => Math.min(50 * retries, 500);
+
 /** Connects a client of `kind` to `url` (redis://host:port), optionally as an ACL user. */
 export async function connectClient(
   kind: ClientKind,
   url: string,
   auth?: { readonly username: string; readonly password: string },
 ): Promise<TestClient> {
-  const delay = (retries: number) => Math.min(50 * retries, 500);
   if (kind === 'node-redis') {
     const client = createClient({
       url,
@@ -58,6 +61,60 @@ export async function connectClient(
     // Its ready check runs INFO, which a user restricted to the pool's commands may not run.
     enableReadyCheck: auth === undefined,
     retryStrategy: delay,
+  });
+  client.on('error', () => {});
+  await client.connect();
+  let closed = false;
+  return {
+    kind,
+    client,
+    command: ([name, ...rest]) => client.call(name as string, ...rest),
+    async close() {
+      if (closed) return;
+      closed = true;
+      client.disconnect();
+    },
+  };
+}
+
+/**
+ * Connects a client of `kind` to the primary of `set` through its
+ * sentinels, as a user would: node-redis `createSentinel()`, ioredis
+ * `new Redis({ sentinels, name })`. Both find each new primary after a
+ * failover by themselves.
+ */
+export async function connectSentinelClient(
+  kind: ClientKind,
+  set: Pick<SentinelSet, 'masterName' | 'sentinels'>,
+): Promise<TestClient> {
+  if (kind === 'node-redis') {
+    const client = createSentinel({
+      name: set.masterName,
+      sentinelRootNodes: set.sentinels.map(({ host, port }) => ({ host, port })),
+      nodeClientOptions: { socket: { reconnectStrategy: delay }, disableOfflineQueue: true },
+    });
+    client.on('error', () => {});
+    await client.connect();
+    let closed = false;
+    return {
+      kind,
+      client,
+      command: (args) => client.sendCommand(false, [...args]),
+      async close() {
+        if (closed) return;
+        closed = true;
+        await client.destroy();
+      },
+    };
+  }
+  const client = new Redis({
+    sentinels: set.sentinels.map(({ host, port }) => ({ host, port })),
+    name: set.masterName,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: delay,
+    sentinelRetryStrategy: delay,
   });
   client.on('error', () => {});
   await client.connect();

@@ -19,8 +19,8 @@ export interface Subscription {
 
 /**
  * The small part of a Redis client the pool uses, the same over node-redis
- * (client and cluster) and ioredis (client and cluster). It never closes
- * the caller's client.
+ * (client, cluster, sentinel) and ioredis (client, with or without
+ * sentinels, and cluster). It never closes the caller's client.
  */
 export interface RedisAdapter {
   /** Which client and topology it wraps, for messages. */
@@ -94,7 +94,16 @@ interface NodeRedisLike {
   readonly masters?: unknown;
 }
 
-/** ioredis ≥ 5, `new Redis()` or `new Redis.Cluster()`. */
+/** node-redis ≥ 5, `createSentinel()`: no `duplicate`; its commands and its pub/sub follow the primary. */
+interface NodeRedisSentinelLike {
+  sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  unsubscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  getMasterNode(): unknown;
+  readonly isOpen: boolean;
+}
+
+/** ioredis ≥ 5, `new Redis()` (with or without `sentinels`) or `new Redis.Cluster()`. */
 interface IoRedisLike {
   call(command: string, ...args: string[]): Promise<unknown>;
   duplicate(...args: unknown[]): IoRedisLike;
@@ -149,6 +158,35 @@ function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
   };
 }
 
+function nodeRedisSentinelAdapter(client: NodeRedisSentinelLike): RedisAdapter {
+  // Not read-only: on the primary, never a replica.
+  const send = (args: string[]) => client.sendCommand(false, args);
+  return {
+    kind: 'node-redis sentinel',
+    evalScript: (script, keys, args) => evalWith(send, script, keys, args),
+    async subscribe(channel, onMessage) {
+      // A sentinel cannot be duplicated: the listener goes on the sentinel's own pub/sub connection,
+      // which it moves to each new primary with its listeners, and closes once none is left.
+      const listener = (message: string) => onMessage(message);
+      try {
+        await client.subscribe(channel, listener);
+      } catch (error) {
+        throw wrap(error, 'SUBSCRIBE');
+      }
+      let closed = false;
+      return {
+        async close() {
+          if (closed) return;
+          closed = true;
+          // A sentinel the caller closed already dropped it; asking it now would open a connection again.
+          if (!client.isOpen) return;
+          await client.unsubscribe(channel, listener).catch(() => {});
+        },
+      };
+    },
+  };
+}
+
 function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
   const send = ([command, ...args]: string[]) => client.call(command as string, ...args);
   return {
@@ -157,6 +195,7 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
     async subscribe(channel, onMessage) {
       // Its own connection, connected now whatever the caller's lazyConnect, queueing until ready. It
       // subscribes again by itself after a reconnection, so that a refusal (ACL) is no unhandled rejection.
+      // A duplicate keeps the caller's `sentinels`, so it reconnects to each new primary as the caller does.
       const overrides = { lazyConnect: true, enableOfflineQueue: true, autoResubscribe: false };
       const sub = client.isCluster ? client.duplicate([], overrides) : client.duplicate(overrides);
       sub.on('error', () => {});
@@ -187,8 +226,8 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
 
 /**
  * Wraps a connected client the caller owns: node-redis (`createClient()`,
- * `createCluster()`) or ioredis (`new Redis()`, `new Redis.Cluster()`),
- * told apart by their methods.
+ * `createCluster()`, `createSentinel()`) or ioredis (`new Redis()`, with or
+ * without `sentinels`, `new Redis.Cluster()`), told apart by their methods.
  *
  * @throws {TypeError} for anything else.
  */
@@ -200,8 +239,11 @@ export function adaptClient(client: unknown): RedisAdapter {
     if (has(client, 'sendCommand') && has(client, 'duplicate') && has(client, 'subscribe')) {
       return nodeRedisAdapter(client as unknown as NodeRedisLike);
     }
+    if (has(client, 'sendCommand') && has(client, 'getMasterNode') && has(client, 'unsubscribe')) {
+      return nodeRedisSentinelAdapter(client as unknown as NodeRedisSentinelLike);
+    }
   }
   throw new TypeError(
-    `Expected \`redis\` to be a connected node-redis (createClient, createCluster) or ioredis (Redis, Redis.Cluster) client, ${got(client)}`,
+    `Expected \`redis\` to be a connected node-redis (createClient, createCluster, createSentinel) or ioredis (Redis, Redis.Cluster) client, ${got(client)}`,
   );
 }

@@ -6,9 +6,13 @@ import type { MemberActorRef } from './member-machine.js';
 export interface CreateRedisPoolOptions {
   /**
    * A connected client the caller owns: node-redis ≥ 5 (`createClient()`,
-   * `createCluster()`) or ioredis ≥ 5 (`new Redis()`, `new Redis.Cluster()`).
+   * `createCluster()`, `createSentinel()`) or ioredis ≥ 5 (`new Redis()`,
+   * with or without `sentinels`, `new Redis.Cluster()`). Through Sentinel,
+   * commands and notifications follow each new primary after a failover.
    * The pool opens one extra connection of its own for notifications and
-   * closes it when it stops; it never closes this one.
+   * closes it when it stops (a node-redis sentinel cannot be duplicated: its
+   * own pub/sub connection carries them, and the pool only unsubscribes); it
+   * never closes this one.
    */
   readonly redis: unknown;
   /** The pool's identity: members with the same `name` and `prefix` share one pool. Non-empty. */

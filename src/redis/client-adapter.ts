@@ -1,5 +1,6 @@
 import { got } from '../api/describe-value.js';
 import { RedisPoolError } from './errors.js';
+import { quoteRedisError } from './quote-redis-error.js';
 
 /** A reply of Redis as both clients give it (RESP2): strings, integers, arrays, null. */
 export type RedisReply = string | number | null | RedisReply[];
@@ -51,9 +52,12 @@ function isErrorReply(error: unknown): boolean {
   return false;
 }
 
-function wrap(error: unknown, what: string): RedisPoolError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new RedisPoolError(`Redis ${what} failed: ${reason}`, { cause: error, refused: isErrorReply(error) });
+/** The pool's error for a failed call: `what` and Redis' short reason in the message, the client's error as `cause`. */
+function wrap(error: unknown, what: string, script?: LoadedScript): RedisPoolError {
+  return new RedisPoolError(`Redis ${what} failed: ${quoteRedisError(error, script?.source)}`, {
+    cause: error,
+    refused: isErrorReply(error),
+  });
 }
 
 /** Runs `send(EVALSHA…)`, then `send(EVAL…)` on NOSCRIPT; wraps errors. */
@@ -67,12 +71,12 @@ async function evalWith(
   try {
     return (await send(['EVALSHA', script.sha, ...tail])) as RedisReply;
   } catch (error) {
-    if (!isNoScript(error)) throw wrap(error, `script ${script.name}`);
+    if (!isNoScript(error)) throw wrap(error, `script ${script.name}`, script);
   }
   try {
     return (await send(['EVAL', script.source, ...tail])) as RedisReply;
   } catch (error) {
-    throw wrap(error, `script ${script.name}`);
+    throw wrap(error, `script ${script.name}`, script);
   }
 }
 

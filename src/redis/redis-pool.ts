@@ -21,7 +21,8 @@ export interface CreateRedisPoolOptions {
   readonly prefix?: string;
   /**
    * How long this member's leases, waiters and membership outlive its last
-   * heartbeat, in ms: an integer ≥ 100, default 30 000. It heartbeats every
+   * heartbeat, in ms: an integer from 100 to 2 147 483 647 (2³¹−1, the
+   * longest timer delay, ~24.8 days), default 30 000. It heartbeats every
    * `leaseTtl / 3`.
    */
   readonly leaseTtl?: number;

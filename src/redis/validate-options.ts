@@ -22,6 +22,13 @@ export function readAcquireOptions<K extends string>(options: unknown, call: str
 }
 
 /**
+ * The longest `leaseTtl` accepted, in ms (~24.8 days): a member arms its
+ * local lease deadline `leaseTtl` ahead, and timers clamp any longer delay
+ * to 1 ms, which would lose its leases (and heartbeat) at once.
+ */
+export const maxLeaseTtl = 2 ** 31 - 1;
+
+/**
  * Reads `createRedisPool`'s options: throws a `TypeError` or `RangeError`
  * naming the option and its value for a bad one; fills in the defaults.
  */
@@ -42,8 +49,8 @@ export function readRedisPoolOptions(options: CreateRedisPoolOptions): {
   if (typeof prefix !== 'string') throw new TypeError(`Expected \`prefix\` to be a string, ${got(prefix)}`);
   const leaseTtl = opts.leaseTtl ?? 30_000;
   if (typeof leaseTtl !== 'number') throw new TypeError(`Expected \`leaseTtl\` to be a number, ${got(leaseTtl)}`);
-  if (!Number.isSafeInteger(leaseTtl) || leaseTtl < 100) {
-    throw new RangeError(`Expected \`leaseTtl\` to be an integer of at least 100 (ms), ${got(leaseTtl)}`);
+  if (!Number.isSafeInteger(leaseTtl) || leaseTtl < 100 || leaseTtl > maxLeaseTtl) {
+    throw new RangeError(`Expected \`leaseTtl\` to be an integer from 100 to ${maxLeaseTtl} (ms), ${got(leaseTtl)}`);
   }
   assertSignal(opts.signal);
   const inspect: unknown = opts.inspect;

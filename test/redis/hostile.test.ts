@@ -181,4 +181,12 @@ describe.runIf(redisTestsRun).each(clientKinds)('hostile data and bad input, ove
     await expect(create({ redis: {}, name: 'n' })).rejects.toThrow('redis');
     await expect(create({ redis: 'redis://127.0.0.1', name: 'n' })).rejects.toThrow(TypeError);
   });
+
+  test('createRedisPool rejects a leaseTtl longer than a timer can wait, naming the option, the value and the bound', async () => {
+    const error = await fleet.member(freshName(), { leaseTtl: 2 ** 31 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as RangeError).message).toBe(
+      'Expected `leaseTtl` to be an integer from 100 to 2147483647 (ms), got `2147483648` (number)',
+    );
+  });
 });

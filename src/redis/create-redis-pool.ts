@@ -22,6 +22,7 @@ import type {
   RedisPool,
   RedisTryAcquireOptions,
 } from './redis-pool.js';
+import { assertScriptCommands } from './script-commands-check.js';
 import { type HeartbeatReply, type Notice, parseNotice, ScriptRunner, type SeenCounts } from './script-runner.js';
 import { assertStringKey, readAcquireOptions, readRedisPoolOptions } from './validate-options.js';
 
@@ -613,7 +614,8 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
  *
  * Rejects with a `TypeError` or `RangeError` for bad options (naming the
  * option and value), and with a `RedisPoolError` (its `cause` the client's
- * error) when Redis cannot be reached.
+ * error) when Redis cannot be reached or its user lacks a command the pool
+ * needs (EVAL and EVALSHA included, whatever Redis has cached).
  */
 export async function createRedisPool<K extends string = string>(
   options: CreateRedisPoolOptions,
@@ -621,6 +623,7 @@ export async function createRedisPool<K extends string = string>(
   const { opts, prefix, leaseTtl } = readRedisPoolOptions(options);
   const member = globalThis.crypto.randomUUID();
   const runner = new ScriptRunner(opts.redis, poolKeys(prefix, opts.name), member);
+  await assertScriptCommands(runner.adapter, runner.keys.fixed);
   const pool = new RedisMemberPool<K>(opts, runner, leaseTtl);
   await pool.start();
   if (opts.signal?.aborted) await pool.stop();

@@ -62,6 +62,53 @@ describe.runIf(redisTestsRun).each(clientKinds)('the ACL a pool needs, over %s',
     }
   });
 
+  test.each([
+    { command: 'EVAL', cache: 'cached' },
+    { command: 'EVAL', cache: 'flushed' },
+    { command: 'EVALSHA', cache: 'cached' },
+  ] as const)(
+    'a user without $command cannot open a pool while the scripts are $cache, and nothing is written',
+    async ({ command, cache }) => {
+      const missing = command.toLowerCase();
+      const admin = await connectClient(kind, server.current().url);
+      try {
+        if (cache === 'cached') {
+          const loader = await createRedisPool({ redis: admin.client, name: freshName() });
+          await loader.stop();
+          await loader.done;
+        } else {
+          await admin.command(['SCRIPT', 'FLUSH']);
+        }
+        await aclUser(
+          `no-${missing}`,
+          redisCommands.filter((c) => c !== missing),
+        );
+        const client = await connectClient(kind, server.current().url, {
+          username: `no-${missing}`,
+          password: 'secret',
+        });
+        const name = freshName();
+        try {
+          const outcome = await createRedisPool({ redis: client.client, name }).then(
+            // Opened by mistake: stopped, so that the failure does not leak into the next test.
+            (pool) => pool.stop().then(() => pool),
+            (error: unknown) => error,
+          );
+          expect(outcome).toBeInstanceOf(RedisPoolError);
+          const message = (outcome as RedisPoolError).message;
+          expect(message).toContain(`cannot run ${command} (`);
+          expect(message).not.toContain('redis.call');
+          expect(await admin.command(['KEYS', `{workpool:${name}}*`])).toEqual([]);
+          expect(await admin.command(['PUBSUB', 'CHANNELS', `{workpool:${name}}*`])).toEqual([]);
+        } finally {
+          await client.close();
+        }
+      } finally {
+        await admin.close();
+      }
+    },
+  );
+
   test.each(['time', 'publish', 'subscribe', 'zpopmax', 'hset'])(
     'a user without %s cannot open a pool',
     async (missing) => {

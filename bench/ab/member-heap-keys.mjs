@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { createClient } from 'redis';
 
 const [bundle, count = '20000'] = process.argv.slice(2);
-if (!bundle || !globalThis.gc) throw new TypeError('Usage: node --expose-gc bench/ab/member-heap-keys.mjs <bundle.js> [keys]');
+if (!bundle || !globalThis.gc)
+  throw new TypeError('Usage: node --expose-gc bench/ab/member-heap-keys.mjs <bundle.js> [keys]');
 const { createRedisPool } = await import(new URL(bundle, `file://${process.cwd()}/`).href);
 const port = await new Promise((resolve) => {
   const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -14,7 +15,16 @@ const port = await new Promise((resolve) => {
     probe.close(() => resolve(port));
   });
 });
-const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+const server = spawn('redis-server', [
+  '--port',
+  String(port),
+  '--bind',
+  '127.0.0.1',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+]);
 await new Promise((resolve) => server.stdout.on('data', (d) => /Ready to accept/.test(d) && resolve()));
 const redis = await createClient({ url: `redis://127.0.0.1:${port}` }).connect();
 const leaseTtl = 900;
@@ -37,7 +47,9 @@ const used = heap();
 await new Promise((resolve) => setTimeout(resolve, 2 * (leaseTtl / 3) + 200));
 const later = heap();
 const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
-console.log(`${count} keys used once: heap +${mb(used - before)} right after, +${mb(later - before)} after two heartbeats`);
+console.log(
+  `${count} keys used once: heap +${mb(used - before)} right after, +${mb(later - before)} after two heartbeats`,
+);
 await pool.stop();
 redis.destroy();
 server.kill();

@@ -52,7 +52,8 @@ describe.runIf(redisTestsRun).each(clientKinds)('the error of a script Redis ref
       const error = await createRedisPool({ redis: client.client, name: freshName() }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RedisPoolError);
       expect((error as RedisPoolError).refused).toBe(true);
-      expect((error as Error).message).toMatch(/^Redis script join failed: NOPERM .*'eval'/);
+      // createRedisPool checks EVAL and EVALSHA first, with a script of its own: the refusal names the command.
+      expect((error as Error).message).toMatch(/^The Redis user cannot run EVAL \(NOPERM .*'eval'/);
       for (const text of shown(error)) {
         expect(text.length).toBeLessThan(500);
         expect(text).not.toContain(scriptStart);
@@ -67,7 +68,7 @@ describe.runIf(redisTestsRun).each(clientKinds)('the error of a script Redis ref
     try {
       const error = await createRedisPool({ redis: client.client, name: freshName() }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RedisPoolError);
-      expect((error as Error).message).toBe("Redis script join failed: ERR unknown command 'EVAL'");
+      expect((error as Error).message).toBe("Redis script probe failed: ERR unknown command 'EVAL'");
       for (const text of shown(error)) expect(text).not.toContain(scriptStart);
     } finally {
       await client.close();

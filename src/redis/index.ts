@@ -5,6 +5,7 @@ export { createRedisPool } from './create-redis-pool.js';
 export { ForeignValueError, RedisPoolError } from './errors.js';
 export type {
   CountsSeenEvent,
+  GroupsPruneEvent,
   MemberActorRef,
   MemberContext,
   MemberControlEvent,

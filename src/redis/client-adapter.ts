@@ -80,6 +80,18 @@ async function evalWith(
   }
 }
 
+/** A subscription whose `close` runs `close` once, however often it is called. */
+function subscription(close: () => void | Promise<void>): Subscription {
+  let closed = false;
+  return {
+    async close() {
+      if (closed) return;
+      closed = true;
+      await close();
+    },
+  };
+}
+
 type AnyFunction = (...args: never[]) => unknown;
 
 function has(value: object, name: string): boolean {
@@ -150,14 +162,7 @@ function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
         await close();
         throw wrap(error, 'SUBSCRIBE');
       }
-      let closed = false;
-      return {
-        async close() {
-          if (closed) return;
-          closed = true;
-          await close();
-        },
-      };
+      return subscription(close);
     },
   };
 }
@@ -177,16 +182,11 @@ function nodeRedisSentinelAdapter(client: NodeRedisSentinelLike): RedisAdapter {
       } catch (error) {
         throw wrap(error, 'SUBSCRIBE');
       }
-      let closed = false;
-      return {
-        async close() {
-          if (closed) return;
-          closed = true;
-          // A sentinel the caller closed already dropped it; asking it now would open a connection again.
-          if (!client.isOpen) return;
-          await client.unsubscribe(channel, listener).catch(() => {});
-        },
-      };
+      return subscription(async () => {
+        // A sentinel the caller closed already dropped it; asking it now would open a connection again.
+        if (!client.isOpen) return;
+        await client.unsubscribe(channel, listener).catch(() => {});
+      });
     },
   };
 }
@@ -216,14 +216,7 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
       sub.on('ready', () => {
         sub.subscribe(channel).catch(() => {});
       });
-      let closed = false;
-      return {
-        async close() {
-          if (closed) return;
-          closed = true;
-          sub.disconnect();
-        },
-      };
+      return subscription(() => sub.disconnect());
     },
   };
 }

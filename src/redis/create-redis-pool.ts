@@ -247,7 +247,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       const sentAs = this.#runner.member;
       const reply = await this.#runner.try(request, key);
       // A grant to an incarnation that has been retired since is undone by its leave.
-      if (reply.status === 'granted' && sentAs === this.#runner.member) {
+      if (reply.status === 'granted' && !this.#isRetired(sentAs)) {
         this.#observe(reply);
         const lease = this.#hold(reply.lease, reply.key as K);
         this.#events.granted(request, lease.id, lease.key);
@@ -316,7 +316,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     this.#runner.acquire(id, pending.key).then(
       (reply) => {
         const live = this.#requests.get(id) === pending;
-        if (pending.sentAs !== this.#runner.member) {
+        if (this.#isRetired(pending.sentAs)) {
           // Sent as an incarnation retired since: whatever Redis did with it, that one's leave undoes.
           pending.early = undefined;
           if (live) this.#park(pending);
@@ -391,7 +391,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     if (this.#leases.has(leaseId) || this.#releasing.has(leaseId)) return;
     const pending = this.#requests.get(request);
     // Granted to an incarnation retired since: that one's leave gives it back.
-    if (pending && pending.sentAs !== this.#runner.member) return;
+    if (pending && this.#isRetired(pending.sentAs)) return;
     if (!pending) {
       // Withdrawn or stopped while the grant was decided: give it back.
       this.#giveBack(leaseId);
@@ -425,7 +425,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       }
       case 'reaped':
         // A late notice for an incarnation already replaced says nothing of this one.
-        if (notice.member !== this.#runner.member) return;
+        if (this.#isRetired(notice.member)) return;
         this.#loseLeases();
         this.#actor.send({ type: 'member.gone' });
         return;
@@ -490,14 +490,22 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   // ---- membership -----------------------------------------------------------
 
   /**
+   * Whether `incarnation` is one this member has left behind (a rejoin
+   * started since): whatever Redis answered it, its leave undoes.
+   */
+  #isRetired(incarnation: string): boolean {
+    return incarnation !== this.#runner.member;
+  }
+
+  /**
    * Resolves once this member has joined as an incarnation other than
    * `sentAs`, which Redis said it does not know: asks for a rejoin unless
    * one has started since.
    */
   #rejoined(sentAs: string): Promise<void> {
-    if (sentAs !== this.#runner.member && this.#joinedAs === this.#runner.member) return Promise.resolve();
+    if (this.#isRetired(sentAs) && this.#joinedAs === this.#runner.member) return Promise.resolve();
     const wait = new Promise<void>((resolve) => this.#joinWaiters.push(resolve));
-    if (sentAs === this.#runner.member) this.#actor.send({ type: 'member.gone' });
+    if (!this.#isRetired(sentAs)) this.#actor.send({ type: 'member.gone' });
     return wait;
   }
 

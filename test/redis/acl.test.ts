@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { redisCommands } from '../../src/redis/acl.js';
 import { createRedisPool, RedisPoolError } from '../../src/redis/index.js';
+import { createAclUser } from './acl-user.js';
 import { clientKinds, connectClient } from './clients.js';
 import { freshName, useRedisServer } from './fleet.js';
 import { redisTestsRun } from './redis-server.js';
@@ -10,25 +11,7 @@ import { redisTestsRun } from './redis-server.js';
 const server = useRedisServer({ beforeAll, afterAll });
 
 /** Creates ACL user `name` (password `secret`) allowed exactly `commands` on the pool's keys and channels. */
-async function aclUser(name: string, commands: readonly string[]): Promise<void> {
-  const admin = await connectClient('node-redis', server.current().url);
-  try {
-    await admin.command([
-      'ACL',
-      'SETUSER',
-      name,
-      'reset',
-      'on',
-      '>secret',
-      '~{workpool:*',
-      '&{workpool:*',
-      '-@all',
-      ...commands.map((command) => `+${command}`),
-    ]);
-  } finally {
-    await admin.close();
-  }
-}
+const aclUser = (name: string, commands: readonly string[]) => createAclUser(server.current().url, name, commands);
 
 test('the documented command list is every command the scripts run', () => {
   const dir = join(import.meta.dirname, '..', '..', 'src', 'redis', 'scripts');

@@ -19,6 +19,26 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
+/** A {@link TestClient} of `client`, whose `close` runs `end` once however often it is called. */
+function testClient(
+  kind: ClientKind,
+  client: unknown,
+  command: TestClient['command'],
+  end: () => void | Promise<void>,
+): TestClient {
+  let closed = false;
+  return {
+    kind,
+    client,
+    command,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await end();
+    },
+  };
+}
+
 /** Tests kill servers on purpose: reconnect quickly. */
 const delay = (retries: number) => Math.min(50 * retries, 500);
 
@@ -38,17 +58,14 @@ export async function connectClient(
     });
     client.on('error', () => {});
     await client.connect();
-    let closed = false;
-    return {
+    return testClient(
       kind,
       client,
-      command: (args) => client.sendCommand([...args]),
-      async close() {
-        if (closed) return;
-        closed = true;
+      (args) => client.sendCommand([...args]),
+      () => {
         if (client.isOpen) client.destroy();
       },
-    };
+    );
   }
   const { hostname, port } = new URL(url);
   const client = new Redis({
@@ -64,17 +81,12 @@ export async function connectClient(
   });
   client.on('error', () => {});
   await client.connect();
-  let closed = false;
-  return {
+  return testClient(
     kind,
     client,
-    command: ([name, ...rest]) => client.call(name as string, ...rest),
-    async close() {
-      if (closed) return;
-      closed = true;
-      client.disconnect();
-    },
-  };
+    ([name, ...rest]) => client.call(name as string, ...rest),
+    () => client.disconnect(),
+  );
 }
 
 /**
@@ -95,17 +107,12 @@ export async function connectSentinelClient(
     });
     client.on('error', () => {});
     await client.connect();
-    let closed = false;
-    return {
+    return testClient(
       kind,
       client,
-      command: (args) => client.sendCommand(false, [...args]),
-      async close() {
-        if (closed) return;
-        closed = true;
-        await client.destroy();
-      },
-    };
+      (args) => client.sendCommand(false, [...args]),
+      () => client.destroy(),
+    );
   }
   const client = new Redis({
     sentinels: set.sentinels.map(({ host, port }) => ({ host, port })),
@@ -118,15 +125,10 @@ export async function connectSentinelClient(
   });
   client.on('error', () => {});
   await client.connect();
-  let closed = false;
-  return {
+  return testClient(
     kind,
     client,
-    command: ([name, ...rest]) => client.call(name as string, ...rest),
-    async close() {
-      if (closed) return;
-      closed = true;
-      client.disconnect();
-    },
-  };
+    ([name, ...rest]) => client.call(name as string, ...rest),
+    () => client.disconnect(),
+  );
 }

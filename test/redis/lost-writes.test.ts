@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createRedisPool, LeaseLostError } from '../../src/redis/index.js';
+import { createRedisPool, LeaseLostError, type RedisPool } from '../../src/redis/index.js';
 import { poolKeys } from '../../src/redis/redis-keys.js';
 import { track } from '../support.js';
 import { clientKinds, connectClient, type TestClient } from './clients.js';
@@ -28,6 +28,28 @@ describe.runIf(redisTestsRun).each(clientKinds)('what Redis lost is found and me
     await gate?.close();
     gate = undefined;
   });
+
+  /**
+   * Member `slow` (its replies through a gate) sends `call` for `x` (target 1) with every reply held; with its
+   * heartbeats unanswered, another member's call reaps it and a notice tells it so; once it is rejoining, the
+   * gate opens and the call's reply, granted before the reap, arrives.
+   */
+  async function reapedWhileOnItsWay<T>(call: (slow: RedisPool) => Promise<T>) {
+    const name = freshName();
+    gate = await ReplyGate.start(server.current().port);
+    const other = (await fleet.member(name, { leaseTtl })).pool;
+    const client = await connectClient(kind, gate.url);
+    fleet.clients.push(client);
+    const slow = await createRedisPool({ redis: client.client, name, leaseTtl });
+    fleet.members.push({ pool: slow, client });
+    await other.set('x', 1);
+    gate.hold();
+    const settled = track(call(slow));
+    await waitFor(async () => (await other.get('x')).active === 0, { timeout: 5_000, what: 'slow reaped' });
+    await waitFor(() => slow.actor.getSnapshot().matches('joining'), { what: 'slow rejoining' });
+    gate.open();
+    return { other, settled };
+  }
 
   test('a waiter Redis no longer queues is queued again by the next heartbeat, and gets the free key', async () => {
     const name = freshName();
@@ -70,21 +92,8 @@ describe.runIf(redisTestsRun).each(clientKinds)('what Redis lost is found and me
   });
 
   test('an acquire whose grant comes back after its member was reaped and rejoined queues again instead of delivering the reaped lease', async () => {
-    const name = freshName();
-    gate = await ReplyGate.start(server.current().port);
-    const other = (await fleet.member(name, { leaseTtl })).pool;
-    const client = await connectClient(kind, gate.url);
-    fleet.clients.push(client);
-    const slow = await createRedisPool({ redis: client.client, name, leaseTtl });
-    fleet.members.push({ pool: slow, client });
-    await other.set('x', 1);
-    gate.hold();
     // Granted in Redis at once; its reply, and every later one of `slow` (heartbeats included), is held.
-    const acquiring = track(slow.acquire({ key: 'x' }));
-    // With its heartbeats unanswered, `slow` is reaped by another member's call and told so by a notice.
-    await waitFor(async () => (await other.get('x')).active === 0, { timeout: 5_000, what: 'slow reaped' });
-    await waitFor(() => slow.actor.getSnapshot().matches('joining'), { what: 'slow rejoining' });
-    gate.open();
+    const { other, settled: acquiring } = await reapedWhileOnItsWay((slow) => slow.acquire({ key: 'x' }));
     const lease = await waitFor(() => acquiring.value, { timeout: 5_000, what: 'the acquire settled' });
     expect(lease.signal.aborted).toBe(false);
     expect(await other.tryAcquire({ key: 'x' })).toBeUndefined();
@@ -94,19 +103,7 @@ describe.runIf(redisTestsRun).each(clientKinds)('what Redis lost is found and me
   });
 
   test('a tryAcquire granted before its member was reaped and rejoined does not return the reaped lease', async () => {
-    const name = freshName();
-    gate = await ReplyGate.start(server.current().port);
-    const other = (await fleet.member(name, { leaseTtl })).pool;
-    const client = await connectClient(kind, gate.url);
-    fleet.clients.push(client);
-    const slow = await createRedisPool({ redis: client.client, name, leaseTtl });
-    fleet.members.push({ pool: slow, client });
-    await other.set('x', 1);
-    gate.hold();
-    const trying = track(slow.tryAcquire({ key: 'x' }));
-    await waitFor(async () => (await other.get('x')).active === 0, { timeout: 5_000, what: 'slow reaped' });
-    await waitFor(() => slow.actor.getSnapshot().matches('joining'), { what: 'slow rejoining' });
-    gate.open();
+    const { other, settled: trying } = await reapedWhileOnItsWay((slow) => slow.tryAcquire({ key: 'x' }));
     await waitFor(() => trying.state !== 'pending', { timeout: 5_000, what: 'the tryAcquire settled' });
     const lease = trying.value;
     const counts = await other.get('x');

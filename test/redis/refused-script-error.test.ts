@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { redisCommands } from '../../src/redis/acl.js';
 import { createRedisPool, RedisPoolError } from '../../src/redis/index.js';
 import { scriptSources } from '../../src/redis/scripts.generated.js';
+import { createAclUser } from './acl-user.js';
 import { clientKinds, connectClient } from './clients.js';
 import { freshName } from './fleet.js';
 import { type RedisServer, redisTestsRun, startRedisServer } from './redis-server.js';
@@ -23,23 +24,11 @@ describe.runIf(redisTestsRun).each(clientKinds)('the error of a script Redis ref
       // Some hosted Redis disable EVAL; Redis then quotes the start of the refused command's arguments.
       startRedisServer({ args: ['--rename-command', 'EVAL', ''] }),
     ]);
-    const admin = await connectClient('node-redis', server.url);
-    try {
-      await admin.command([
-        'ACL',
-        'SETUSER',
-        'no-eval',
-        'reset',
-        'on',
-        '>secret',
-        '~{workpool:*',
-        '&{workpool:*',
-        '-@all',
-        ...redisCommands.filter((c) => c !== 'eval').map((c) => `+${c}`),
-      ]);
-    } finally {
-      await admin.close();
-    }
+    await createAclUser(
+      server.url,
+      'no-eval',
+      redisCommands.filter((c) => c !== 'eval'),
+    );
   });
   afterAll(async () => {
     await Promise.all([server?.stop(), withoutEval?.stop()]);

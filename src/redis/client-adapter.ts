@@ -1,5 +1,6 @@
 import { got } from '../api/describe-value.js';
 import { RedisPoolError } from './errors.js';
+import { isPassingRefusal } from './passing-refusal.js';
 import { quoteRedisError } from './quote-redis-error.js';
 
 /** A reply of Redis as both clients give it (RESP2): strings, integers, arrays, null. */
@@ -54,9 +55,11 @@ function isErrorReply(error: unknown): boolean {
 
 /** The pool's error for a failed call: `what` and Redis' short reason in the message, the client's error as `cause`. */
 function wrap(error: unknown, what: string, script?: LoadedScript): RedisPoolError {
+  const refused = isErrorReply(error);
   return new RedisPoolError(`Redis ${what} failed: ${quoteRedisError(error, script?.source)}`, {
     cause: error,
-    refused: isErrorReply(error),
+    refused,
+    transient: !refused || isPassingRefusal(error),
   });
 }
 

@@ -443,6 +443,12 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 
   // ---- leases ---------------------------------------------------------------
 
+  /**
+   * Releases `lease` in Redis, retrying through failures that pass (Redis
+   * unreachable, OOM, a failover, a slot migration) until it lands or the
+   * lease is lost. A refusal for good rejects and leaves the lease held,
+   * so that its holder can release it again.
+   */
   async #release(lease: MemberLease<K>): Promise<void> {
     if (lease.lost || !this.#leases.has(lease.id)) return;
     this.#leases.delete(lease.id);
@@ -455,7 +461,10 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
           if (counts) this.#observe(counts);
           return;
         } catch (error) {
-          if (!(error instanceof RedisPoolError) || error.refused) throw error;
+          if (!(error instanceof RedisPoolError && error.transient)) {
+            if (!lease.lost) this.#leases.set(lease.id, lease);
+            throw error;
+          }
           if (lease.lost) return;
           await pause(Math.max(10, Math.min(1_000, Math.floor(this.#leaseTtl / 10))));
           if (lease.lost) return;

@@ -7,15 +7,21 @@ import { describeValue } from '../api/describe-value.js';
 export class RedisPoolError extends Error {
   /** Always `'RedisPoolError'`. */
   override readonly name = 'RedisPoolError';
-  /**
-   * Redis answered with an error (a missing ACL permission, out of memory)
-   * rather than not answering: trying again will not help.
-   */
+  /** Redis answered with an error (a missing ACL permission, out of memory) rather than not answering. */
   readonly refused: boolean;
+  /**
+   * The same call may succeed later without anyone changing anything:
+   * Redis was not reached, or refused for a passing reason (`OOM`,
+   * `LOADING`, `BUSY`, `TRYAGAIN`, `MOVED`/`ASK`, `READONLY`,
+   * `CLUSTERDOWN`, `MASTERDOWN`, `NOREPLICAS`). A lease's `release()`
+   * retries through these.
+   */
+  readonly transient: boolean;
 
-  constructor(message: string, options: { cause: unknown; refused: boolean }) {
+  constructor(message: string, options: { cause: unknown; refused: boolean; transient?: boolean }) {
     super(message, { cause: options.cause });
     this.refused = options.refused;
+    this.transient = options.transient ?? !options.refused;
   }
 }
 

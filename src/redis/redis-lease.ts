@@ -60,7 +60,11 @@ export class MemberLease<K extends string> implements RedisLease<K> {
   }
 
   release(): Promise<void> {
-    this.#released ??= this.#owner.release(this as MemberLease<string>);
+    // A release Redis refused for good leaves the lease held: a later call tries again.
+    this.#released ??= this.#owner.release(this as MemberLease<string>).catch((error: unknown) => {
+      this.#released = undefined;
+      throw error;
+    });
     return this.#released;
   }
 

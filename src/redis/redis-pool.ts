@@ -70,9 +70,14 @@ export interface RedisLease<K extends string = string> extends AsyncDisposable {
   isZero(): boolean;
   /**
    * Gives the lease back; its capacity may go to another member's waiter at
-   * once. Resolves once Redis has it (retrying while Redis is unreachable)
-   * or the lease is lost; a lost lease's release changes nothing. Calling it
-   * again returns the same promise.
+   * once. Resolves once Redis has it or the lease is lost; a lost lease's
+   * release changes nothing. Retries while Redis is unreachable or refuses
+   * for a passing reason (`RedisPoolError.transient`: `OOM`, `LOADING`,
+   * `BUSY`, `TRYAGAIN`, `MOVED`/`ASK`, `READONLY`, `CLUSTERDOWN`,
+   * `MASTERDOWN`, `NOREPLICAS`). Rejects only for a refusal that will not
+   * pass (a `ForeignValueError`, a missing ACL permission); the lease is
+   * then still held and `release()` can be called again. Calling it again
+   * while one is on its way returns the same promise.
    */
   release(): Promise<void>;
 }

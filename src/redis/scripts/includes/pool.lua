@@ -494,5 +494,7 @@ local function run(main)
   if type(message) == 'string' and string.find(message, 'WRONGTYPE', 1, true) then
     return { 'foreign', '', message }
   end
+  -- Redis' own refusal (OOM before the first write) is returned as it came, so its code stays first (D6).
+  if type(message) == 'string' then return redis.error_reply(message) end
   error(result)
 end

@@ -38,6 +38,25 @@ export interface RedisAdapter {
    * `onMessage` with each message. Rejects with a {@link RedisPoolError}.
    */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<Subscription>;
+  /**
+   * Opens a connection of its own for {@link Confirmer.confirm}, so that a
+   * `WAIT` blocking there holds up no other call of the member. Rejects
+   * with a {@link RedisPoolError}.
+   */
+  openConfirmer(): Promise<Confirmer>;
+}
+
+/** A connection that tells when replicas have what the primary had. */
+export interface Confirmer {
+  /**
+   * Writes one field of `key` (a hash of the pool), then waits up to
+   * `timeout` ms (`WAIT`) for `replicas` replicas to have that write, hence
+   * everything the primary ran before it; resolves to how many have it.
+   * Rejects with a {@link RedisPoolError}.
+   */
+  confirm(key: string, replicas: number, timeout: number): Promise<number>;
+  /** Closes the connection (idempotent; never throws). */
+  close(): Promise<void>;
 }
 
 function isNoScript(error: unknown): boolean {
@@ -83,6 +102,27 @@ async function evalWith(
   }
 }
 
+/** The hash field a confirmation writes: a write of its own connection for `WAIT` to wait for. */
+const confirmField = 'confirms';
+
+/** Sends the confirming write and `WAIT` back to back on one connection; resolves to WAIT's count. */
+async function confirmWith(
+  send: (args: string[]) => Promise<unknown>,
+  key: string,
+  replicas: number,
+  timeout: number,
+): Promise<number> {
+  try {
+    const [, acked] = await Promise.all([
+      send(['HINCRBY', key, confirmField, '1']),
+      send(['WAIT', String(replicas), String(timeout)]),
+    ]);
+    return Number(acked);
+  } catch (error) {
+    throw wrap(error, 'WAIT');
+  }
+}
+
 /** A subscription whose `close` runs `close` once, however often it is called. */
 function subscription(close: () => void | Promise<void>): Subscription {
   let closed = false;
@@ -119,6 +159,9 @@ interface NodeRedisSentinelLike {
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
   unsubscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
   getMasterNode(): unknown;
+  use<T>(
+    fn: (client: { sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown> }) => Promise<T>,
+  ): Promise<T>;
   readonly isOpen: boolean;
 }
 
@@ -130,19 +173,39 @@ interface IoRedisLike {
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   subscribe(channel: string): Promise<unknown>;
   disconnect(): void;
+  pipeline(): IoRedisPipelineLike;
   readonly isCluster: boolean;
+}
+
+/** An ioredis pipeline, as far as a confirmation uses it. */
+interface IoRedisPipelineLike {
+  call(command: string, ...args: string[]): IoRedisPipelineLike;
+  exec(): Promise<unknown>;
+}
+
+/** Sends a command on `client`; on a Cluster, to the master of `route`'s slot. */
+function nodeRedisSender(client: NodeRedisLike, cluster: boolean) {
+  return cluster
+    ? (args: string[], route: string | undefined) =>
+        (client.sendCommand as (k: string | undefined, r: boolean, a: string[]) => Promise<unknown>)(route, false, args)
+    : (args: string[]) => (client.sendCommand as (a: string[]) => Promise<unknown>)(args);
+}
+
+/** Closes a node-redis connection the pool opened; never throws. */
+async function closeNodeRedis(connection: NodeRedisLike): Promise<void> {
+  try {
+    if (connection.destroy) connection.destroy();
+    else await connection.close?.();
+  } catch {
+    // Already closed.
+  }
 }
 
 function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
   const cluster = client.masters !== undefined;
-  const send = cluster
-    ? (args: string[]) =>
-        (client.sendCommand as (k: string | undefined, r: boolean, a: string[]) => Promise<unknown>)(
-          args[3],
-          false,
-          args,
-        )
-    : (args: string[]) => (client.sendCommand as (a: string[]) => Promise<unknown>)(args);
+  const sendOn = nodeRedisSender(client, cluster);
+  // EVALSHA sha numkeys key…: the first key routes it.
+  const send = (args: string[]) => sendOn(args, args[3]);
   return {
     kind: cluster ? 'node-redis cluster' : 'node-redis client',
     evalScript: (script, keys, args) => evalWith(send, script, keys, args),
@@ -150,14 +213,7 @@ function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
       const sub = client.duplicate();
       // Errors surface on the calls; an 'error' listener keeps them from crashing the process.
       sub.on('error', () => {});
-      const close = async () => {
-        try {
-          if (sub.destroy) sub.destroy();
-          else await sub.close?.();
-        } catch {
-          // Already closed.
-        }
-      };
+      const close = () => closeNodeRedis(sub);
       try {
         await sub.connect();
         await sub.subscribe(channel, (message) => onMessage(message));
@@ -166,6 +222,22 @@ function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
         throw wrap(error, 'SUBSCRIBE');
       }
       return subscription(close);
+    },
+    async openConfirmer() {
+      const connection = client.duplicate();
+      connection.on('error', () => {});
+      try {
+        await connection.connect();
+      } catch (error) {
+        await closeNodeRedis(connection);
+        throw wrap(error, 'connect');
+      }
+      const sendOn = nodeRedisSender(connection, cluster);
+      const closing = subscription(() => closeNodeRedis(connection));
+      return {
+        confirm: (key, replicas, timeout) => confirmWith((args) => sendOn(args, key), key, replicas, timeout),
+        close: () => closing.close(),
+      };
     },
   };
 }
@@ -190,6 +262,15 @@ function nodeRedisSentinelAdapter(client: NodeRedisSentinelLike): RedisAdapter {
         if (!client.isOpen) return;
         await client.unsubscribe(channel, listener).catch(() => {});
       });
+    },
+    async openConfirmer() {
+      // A sentinel cannot be duplicated: each confirmation reserves one client of its primary's pool
+      // (`masterPoolSize` above 1 keeps the member's other calls off the one a WAIT blocks).
+      return {
+        confirm: (key, replicas, timeout) =>
+          client.use((leased) => confirmWith((args) => leased.sendCommand(false, args), key, replicas, timeout)),
+        close: async () => {},
+      };
     },
   };
 }
@@ -220,6 +301,33 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
         sub.subscribe(channel).catch(() => {});
       });
       return subscription(() => sub.disconnect());
+    },
+    async openConfirmer() {
+      const overrides = { lazyConnect: true, enableOfflineQueue: true };
+      const connection = client.isCluster ? client.duplicate([], overrides) : client.duplicate(overrides);
+      connection.on('error', () => {});
+      try {
+        await connection.connect();
+      } catch (error) {
+        connection.disconnect();
+        throw wrap(error, 'connect');
+      }
+      // On a Cluster a pipeline goes whole to the master of its keys' slot, WAIT (keyless) with it.
+      const confirm = client.isCluster
+        ? async (key: string, replicas: number, timeout: number) => {
+            const results = (await connection
+              .pipeline()
+              .call('HINCRBY', key, confirmField, '1')
+              .call('WAIT', String(replicas), String(timeout))
+              .exec()) as Array<[Error | null, unknown]> | null;
+            const failed = results?.find(([error]) => error)?.[0];
+            if (!results || failed) throw wrap(failed ?? new Error('pipeline discarded'), 'WAIT');
+            return Number(results[1]?.[1]);
+          }
+        : (key: string, replicas: number, timeout: number) =>
+            confirmWith(([command, ...args]) => connection.call(command as string, ...args), key, replicas, timeout);
+      const closing = subscription(() => connection.disconnect());
+      return { confirm, close: () => closing.close() };
     },
   };
 }

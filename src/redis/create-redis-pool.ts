@@ -10,6 +10,7 @@ import type { MeterSource } from '../metrics/meter-source.js';
 import { meterSourceKey } from '../metrics/meter-source-key.js';
 import type { Subscription } from './client-adapter.js';
 import { RedisPoolError } from './errors.js';
+import { GrantConfirmations } from './grant-confirmations.js';
 import { LeaseEventFanout } from './lease-event-fanout.js';
 import { type BeatOutput, type MemberActorRef, memberMachine } from './member-machine.js';
 import { memberMeterSource } from './member-meter-source.js';
@@ -32,8 +33,14 @@ interface Pending<K extends string> {
   /** Its first id, kept across rejoins: how its lease events name it. */
   readonly ticket: number;
   readonly key: K | undefined;
-  /** `sending`: its acquire script is on its way; `queued`: waiting in Redis; `parked`: to queue again after a rejoin. */
-  state: 'sending' | 'queued' | 'parked';
+  /**
+   * `sending`: its acquire script is on its way; `queued`: waiting in Redis;
+   * `confirming`: granted, waiting for replicas to have the grant
+   * (`confirmReplicas`); `parked`: to queue again after a rejoin.
+   */
+  state: 'sending' | 'queued' | 'confirming' | 'parked';
+  /** Its lease while `confirming`: held by this member, not yet handed to the caller. */
+  confirming: MemberLease<K> | undefined;
   /** The incarnation of this member it was last sent as: a reply to an older one is stale. */
   sentAs: string;
   /** Heartbeats sent before its `queued` reply came: a later heartbeat that does not list it shows it lost. */
@@ -67,6 +74,11 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   readonly #actor: Actor<typeof memberMachine>;
   readonly #runner: ScriptRunner;
   readonly #leaseTtl: number;
+  /** Between retries of a call that could not reach Redis, ms. */
+  readonly #retryDelay: number;
+  /** With `confirmReplicas`: what holds each grant back until the replicas have it. */
+  #confirmations: GrantConfirmations | undefined;
+  readonly #confirm: { readonly replicas: number; readonly timeout: number };
   readonly #stopController = new AbortController();
   readonly #requests = new Map<number, Pending<K>>();
   readonly #leases = new Map<number, MemberLease<K>>();
@@ -95,10 +107,17 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   #resolveDone: () => void = noop;
   #unlistenParent: () => void = noop;
 
-  constructor(options: CreateRedisPoolOptions, runner: ScriptRunner, leaseTtl: number) {
+  constructor(
+    options: CreateRedisPoolOptions,
+    runner: ScriptRunner,
+    leaseTtl: number,
+    confirm: { readonly replicas: number; readonly timeout: number },
+  ) {
     this.member = runner.process;
     this.#runner = runner;
     this.#leaseTtl = leaseTtl;
+    this.#retryDelay = Math.max(10, Math.min(1_000, Math.floor(leaseTtl / 10)));
+    this.#confirm = confirm;
     runner.onNotice = (notice) => this.#onNotice(notice);
     this.signal = this.#stopController.signal;
     this.done = new Promise((resolve) => {
@@ -134,10 +153,20 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 
   /** Subscribes, then joins; rejects (leaving nothing open) if either fails. */
   async start(): Promise<void> {
-    this.#subscription = await this.#runner.adapter.subscribe(this.#runner.keys.channel(this.member), (message) => {
-      const notice = parseNotice(message);
-      if (notice) this.#onNotice(notice);
-    });
+    if (this.#confirm.replicas > 0) {
+      const confirmer = await this.#runner.adapter.openConfirmer();
+      const meta = this.#runner.keys.fixed[4] as string;
+      this.#confirmations = new GrantConfirmations(confirmer, meta, this.#confirm.replicas, this.#confirm.timeout);
+    }
+    try {
+      this.#subscription = await this.#runner.adapter.subscribe(this.#runner.keys.channel(this.member), (message) => {
+        const notice = parseNotice(message);
+        if (notice) this.#onNotice(notice);
+      });
+    } catch (error) {
+      await this.#confirmations?.close();
+      throw error;
+    }
     const joined = new Promise<void>((resolve, reject) => {
       const sub = this.#actor.subscribe({
         next: (snapshot) => {
@@ -156,6 +185,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       await joined;
     } catch (error) {
       await this.#subscription.close();
+      await this.#confirmations?.close();
       throw error;
     }
   }
@@ -214,6 +244,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         state: 'sending',
         sentAs: this.#runner.member,
         queuedAtBeat: 0,
+        confirming: undefined,
         early: undefined,
         resolve,
         reject,
@@ -225,6 +256,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
           this.#requests.delete(pending.id);
           // A request still on its way is withdrawn when its reply comes (see #send).
           if (pending.state === 'queued') this.#withdraw(pending.id);
+          else if (pending.state === 'confirming') void pending.confirming?.release().catch(noop);
           reject(signal.reason);
           this.#events.withdrawn(pending.ticket);
         };
@@ -250,6 +282,8 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       if (reply.status === 'granted' && !this.#isRetired(sentAs)) {
         this.#observe(reply);
         const lease = this.#hold(reply.lease, reply.key as K);
+        // A grant a failover lost before the replicas had it is no grant: try again.
+        if (this.#confirmations && !(await this.#confirmed(lease))) continue;
         this.#events.granted(request, lease.id, lease.key);
         return lease;
       }
@@ -292,6 +326,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
       this.#requests.delete(pending.id);
       pending.unlisten();
       pending.reject(new PoolStoppedError());
+      void pending.confirming?.release().catch(noop);
     }
     this.#events.stopped(dropped.map((pending) => pending.ticket));
     for (const lease of this.#leases.values()) lease.windDown(stopped);
@@ -366,16 +401,50 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     this.#requests.delete(pending.id);
     pending.id = this.#nextRequest++;
     pending.early = undefined;
+    pending.confirming = undefined;
     this.#requests.set(pending.id, pending);
     this.#send(pending);
   }
 
-  /** Resolves `pending` with lease `leaseId` of `key`. */
+  /**
+   * Resolves `pending` with lease `leaseId` of `key`; with `confirmReplicas`,
+   * only once the replicas have the grant (queued again if a failover lost it).
+   */
   #resolve(pending: Pending<K>, leaseId: number, key: string): void {
+    const lease = this.#hold(leaseId, key as K);
+    if (!this.#confirmations) {
+      this.#deliver(pending, lease);
+      return;
+    }
+    pending.state = 'confirming';
+    pending.confirming = lease;
+    void this.#confirmed(lease).then((confirmed) => {
+      // Withdrawn (its lease given back), stopped, or queued again meanwhile: settled there.
+      if (this.#requests.get(pending.id) !== pending || pending.confirming !== lease) return;
+      if (confirmed) this.#deliver(pending, lease);
+      else this.#requeue(pending);
+    });
+  }
+
+  #deliver(pending: Pending<K>, lease: MemberLease<K>): void {
     this.#requests.delete(pending.id);
     pending.unlisten();
-    pending.resolve(this.#hold(leaseId, key as K));
-    this.#events.granted(pending.ticket, leaseId, key);
+    pending.resolve(lease);
+    this.#events.granted(pending.ticket, lease.id, lease.key);
+  }
+
+  /**
+   * Resolves true once the replicas have `lease`'s grant; false if the lease
+   * is lost first (a failover lost the grant) or this member let it go.
+   */
+  async #confirmed(lease: MemberLease<K>): Promise<boolean> {
+    const confirmations = this.#confirmations as GrantConfirmations;
+    while (this.#leases.get(lease.id) === lease) {
+      const outcome = await confirmations.confirm();
+      if (outcome === 'confirmed') return this.#leases.get(lease.id) === lease;
+      if (outcome === 'failed') await pause(this.#retryDelay);
+    }
+    return false;
   }
 
   #hold(leaseId: number, key: K): MemberLease<K> {
@@ -466,7 +535,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
             throw error;
           }
           if (lease.lost) return;
-          await pause(Math.max(10, Math.min(1_000, Math.floor(this.#leaseTtl / 10))));
+          await pause(this.#retryDelay);
           if (lease.lost) return;
         }
       }
@@ -618,6 +687,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 
   async #closed(): Promise<void> {
     await this.#subscription?.close();
+    await this.#confirmations?.close();
     this.#resolveDone();
   }
 }
@@ -637,11 +707,11 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 export async function createRedisPool<K extends string = string>(
   options: CreateRedisPoolOptions,
 ): Promise<RedisPool<K>> {
-  const { opts, prefix, leaseTtl } = readRedisPoolOptions(options);
+  const { opts, prefix, leaseTtl, confirmReplicas, confirmTimeout } = readRedisPoolOptions(options);
   const member = globalThis.crypto.randomUUID();
   const runner = new ScriptRunner(opts.redis, poolKeys(prefix, opts.name), member);
   await assertScriptCommands(runner.adapter, runner.keys.fixed);
-  const pool = new RedisMemberPool<K>(opts, runner, leaseTtl);
+  const pool = new RedisMemberPool<K>(opts, runner, leaseTtl, { replicas: confirmReplicas, timeout: confirmTimeout });
   await pool.start();
   if (opts.signal?.aborted) await pool.stop();
   return pool;

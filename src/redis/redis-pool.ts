@@ -26,6 +26,22 @@ export interface CreateRedisPoolOptions {
    * `leaseTtl / 3`.
    */
   readonly leaseTtl?: number;
+  /**
+   * Opt-in zero overlap across failovers (DISTRIBUTED.md D11): a grant
+   * reaches its holder only once Redis' `WAIT` confirms that this many
+   * replicas have it, so a failover to one of them loses no grant. An
+   * integer from 0 (the default: off) to 100. A grant the replicas do not
+   * confirm is not delivered: its request keeps waiting (it is asked again
+   * every `confirmTimeout`), and a failover that loses the grant queues the
+   * request again. Costs one confirmation (a small write and a `WAIT`, on a
+   * connection of its own) per batch of grants the member receives.
+   */
+  readonly confirmReplicas?: number;
+  /**
+   * How long one `WAIT` of `confirmReplicas` waits, ms: an integer from 1
+   * to `leaseTtl`, default `leaseTtl / 10` (at most 1 000).
+   */
+  readonly confirmTimeout?: number;
   /** Stops the member when aborted. */
   readonly signal?: AbortSignal;
   /** Receives every inspection event of the member's actor system, as in `createPool`. */

@@ -36,11 +36,22 @@ export function readRedisPoolOptions(options: CreateRedisPoolOptions): {
   opts: CreateRedisPoolOptions;
   prefix: string;
   leaseTtl: number;
+  confirmReplicas: number;
+  confirmTimeout: number;
 } {
   const raw: unknown = options;
   if (raw === undefined)
     throw new TypeError('Expected the options of `createRedisPool` to be an object, got undefined');
-  assertOptions(raw, 'createRedisPool', ['redis', 'name', 'prefix', 'leaseTtl', 'signal', 'inspect']);
+  assertOptions(raw, 'createRedisPool', [
+    'redis',
+    'name',
+    'prefix',
+    'leaseTtl',
+    'confirmReplicas',
+    'confirmTimeout',
+    'signal',
+    'inspect',
+  ]);
   const opts = raw as unknown as CreateRedisPoolOptions;
   if (typeof opts.name !== 'string' || opts.name === '') {
     throw new TypeError(`Expected \`name\` to be a non-empty string, ${got(opts.name)}`);
@@ -52,10 +63,20 @@ export function readRedisPoolOptions(options: CreateRedisPoolOptions): {
   if (!Number.isSafeInteger(leaseTtl) || leaseTtl < 100 || leaseTtl > maxLeaseTtl) {
     throw new RangeError(`Expected \`leaseTtl\` to be an integer from 100 to ${maxLeaseTtl} (ms), ${got(leaseTtl)}`);
   }
+  const confirmReplicas = opts.confirmReplicas ?? 0;
+  if (!Number.isSafeInteger(confirmReplicas) || confirmReplicas < 0 || confirmReplicas > 100) {
+    throw new RangeError(`Expected \`confirmReplicas\` to be an integer from 0 to 100, ${got(confirmReplicas)}`);
+  }
+  const confirmTimeout = opts.confirmTimeout ?? Math.max(1, Math.min(1_000, Math.floor(leaseTtl / 10)));
+  if (!Number.isSafeInteger(confirmTimeout) || confirmTimeout < 1 || confirmTimeout > leaseTtl) {
+    throw new RangeError(
+      `Expected \`confirmTimeout\` to be an integer from 1 to leaseTtl (${leaseTtl} ms), ${got(confirmTimeout)}`,
+    );
+  }
   assertSignal(opts.signal);
   const inspect: unknown = opts.inspect;
   if (inspect !== undefined && typeof inspect !== 'function' && (typeof inspect !== 'object' || inspect === null)) {
     assertFunction(inspect, 'inspect');
   }
-  return { opts, prefix, leaseTtl };
+  return { opts, prefix, leaseTtl, confirmReplicas, confirmTimeout };
 }

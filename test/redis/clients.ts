@@ -98,10 +98,12 @@ export async function connectClient(
 export async function connectSentinelClient(
   kind: ClientKind,
   set: Pick<SentinelSet, 'masterName' | 'sentinels'>,
+  options: { readonly masterPoolSize?: number } = {},
 ): Promise<TestClient> {
   if (kind === 'node-redis') {
     const client = createSentinel({
       name: set.masterName,
+      ...(options.masterPoolSize === undefined ? {} : { masterPoolSize: options.masterPoolSize }),
       sentinelRootNodes: set.sentinels.map(({ host, port }) => ({ host, port })),
       nodeClientOptions: { socket: { reconnectStrategy: delay }, disableOfflineQueue: true },
     });

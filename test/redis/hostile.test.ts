@@ -183,6 +183,22 @@ describe.runIf(redisTestsRun).each(clientKinds)('hostile data and bad input, ove
     await expect(create({ redis: 'redis://127.0.0.1', name: 'n' })).rejects.toThrow(TypeError);
   });
 
+  test('createRedisPool rejects a bad confirmReplicas or confirmTimeout, naming the option and the value', async () => {
+    const client = await fleet.client();
+    const create = createRedisPool as (options: unknown) => Promise<unknown>;
+    const base = { redis: client.client, name: freshName(), leaseTtl: 1_000 };
+    await expect(create({ ...base, confirmReplicas: -1 })).rejects.toThrow(
+      'Expected `confirmReplicas` to be an integer from 0 to 100, got `-1` (number)',
+    );
+    await expect(create({ ...base, confirmReplicas: 1.5 })).rejects.toThrow(RangeError);
+    await expect(create({ ...base, confirmReplicas: '1' })).rejects.toThrow('confirmReplicas');
+    await expect(create({ ...base, confirmTimeout: 0 })).rejects.toThrow(RangeError);
+    await expect(create({ ...base, confirmTimeout: 1_001 })).rejects.toThrow(
+      'Expected `confirmTimeout` to be an integer from 1 to leaseTtl (1000 ms), got `1001` (number)',
+    );
+    expect(await client.command(['KEYS', `*${base.name}*`])).toEqual([]);
+  });
+
   test('createRedisPool rejects a leaseTtl longer than a timer can wait, naming the option, the value and the bound', async () => {
     const error = await fleet.member(freshName(), { leaseTtl: 2 ** 31 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RangeError);

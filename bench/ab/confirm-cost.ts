@@ -2,13 +2,18 @@
 // one replica: an uncontended acquire→release cycle in one member, and a handoff (release in member X → grant
 // delivered to a waiter in member Y), p50/p99 in ms, with and without the option, interleaved in rounds so that both
 // see the same machine. Starts its own primary and replica (needs redis-server on PATH).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from 'redis';
 import { startRedisServer } from '../../demo/redis-server.js';
 import { createRedisPool } from '../../src/redis/index.js';
 
 const cycles = Number(process.argv[2] ?? 2000);
 const primary = await startRedisServer();
-const replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
+const replica = await startRedisServer({
+  args: ['--replicaof', '127.0.0.1', String(primary.port), '--dir', mkdtempSync(join(tmpdir(), 'confirm-cost-'))],
+});
 const admin = await createClient({ url: replica.url }).connect();
 for (;;) {
   const info = String(await admin.sendCommand(['INFO', 'replication']));

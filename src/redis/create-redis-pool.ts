@@ -284,6 +284,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
         const lease = this.#hold(reply.lease, reply.key as K);
         // A grant a failover lost before the replicas had it is no grant: try again.
         if (this.#confirmations && !(await this.#confirmed(lease))) continue;
+        lease.delivered = true;
         this.#events.granted(request, lease.id, lease.key);
         return lease;
       }
@@ -427,6 +428,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   }
 
   #deliver(pending: Pending<K>, lease: MemberLease<K>): void {
+    lease.delivered = true;
     this.#requests.delete(pending.id);
     pending.unlisten();
     pending.resolve(lease);
@@ -556,8 +558,8 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     lease.lost = true;
     this.#leases.delete(lease.id);
     lease.windDown(new LeaseLostError(lease.id, lease.key));
-    // One whose release was on its way when it was lost was let go by its holder: not counted lost.
-    if (!lease.released) this.#events.lost(lease.id, lease.key);
+    // One whose release was on its way was let go by its holder, one still confirming never had one: not lost.
+    if (lease.delivered && !lease.released) this.#events.lost(lease.id, lease.key);
   }
 
   #checkDrained(): void {

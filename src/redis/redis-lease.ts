@@ -18,6 +18,8 @@ export class MemberLease<K extends string> implements RedisLease<K> {
   #released: Promise<void> | undefined;
   /** The lease was lost: a release changes nothing in Redis. */
   lost = false;
+  /** Its holder has it (with `confirmReplicas`, only once the replicas have its grant). */
+  delivered = false;
   /** The heartbeat count when it was delivered: a heartbeat sent before it cannot list it. */
   readonly deliveredAtBeat: number;
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis as IORedis } from 'ioredis';
 import { startRedisServer, type ThrowawayRedis } from '../../demo/redis-server.js';
 import { connectClient, type TestClient } from '../../test/redis/clients.js';
 import { ReplicationRelay } from '../../test/redis/replication-relay.js';
@@ -71,6 +72,9 @@ export class FailoverSet {
   readonly #sentinels: SentinelProcess[];
   readonly #sentinelClients: TestClient[];
   #failovers = 0;
+  /** Subscribed to every event of the first sentinel. */
+  #listener: IORedis | undefined;
+  readonly #events: { readonly t: number; readonly event: string }[] = [];
 
   private constructor(
     dir: string,
@@ -122,6 +126,7 @@ export class FailoverSet {
       );
       clients.push(...sentinelClients);
       const set = new FailoverSet(dir, primary, replica, relay, sentinels, sentinelClients);
+      await set.#listen();
       await set.#fitForPromotion();
       return set;
     } catch (error) {
@@ -136,6 +141,15 @@ export class FailoverSet {
   /** Where the sentinels listen, as both clients take them. */
   get sentinels(): readonly { readonly host: string; readonly port: number }[] {
     return this.#sentinels.map(({ host, port }) => ({ host, port }));
+  }
+
+  /**
+   * What the first sentinel announced (`+sdown`, `+switch-master`,
+   * `+fix-slave-config`…; not its hello messages), with when: to tell
+   * afterwards why the topology changed.
+   */
+  get events(): readonly { readonly t: number; readonly event: string }[] {
+    return this.#events;
   }
 
   /** How many failovers this set has been through. */
@@ -200,10 +214,23 @@ export class FailoverSet {
   /** Stops every process and relay, closes every connection, removes the temp dir. */
   async stop(): Promise<void> {
     const clients = [this.#primary.client, this.#replica.client, ...this.#sentinelClients];
+    this.#listener?.disconnect();
     await Promise.allSettled(clients.map((client) => client.close()));
     await Promise.allSettled([this.#primary.server, this.#replica.server, ...this.#sentinels].map((p) => p.stop()));
     await this.#relay.close();
     rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  async #listen(): Promise<void> {
+    const first = this.#sentinels[0] as SentinelProcess;
+    const listener = new IORedis(first.port, first.host, { lazyConnect: true });
+    listener.on('error', () => {});
+    this.#listener = listener;
+    await listener.connect();
+    await listener.psubscribe('*');
+    listener.on('pmessage', (_pattern: string, channel: string, message: string) => {
+      if (!channel.startsWith('__sentinel__:')) this.#events.push({ t: now(), event: `${channel} ${message}` });
+    });
   }
 
   /** Starts a replica (on `port`, or a free one) of whatever `relay` leads to, and resolves once it is in sync. */
@@ -227,6 +254,16 @@ export class FailoverSet {
    */
   async #throughRelay(): Promise<void> {
     const replication = await info(this.#replica.client, 'replication');
+    const primaryRole = (await info(this.#primary.client, 'replication')).get('role');
+    if (primaryRole !== 'master' || replication.get('role') !== 'slave') {
+      throw new Error(
+        `the set's roles changed behind its back: ${this.#primary.server.port} is a ${primaryRole}, ` +
+          `${this.#replica.server.port} a ${replication.get('role')}; sentinel events: ${this.#events
+            .slice(-12)
+            .map((e) => e.event)
+            .join('; ')}`,
+      );
+    }
     if (replication.get('master_port') !== String(this.#relay.port)) {
       await this.#replica.client.command(['REPLICAOF', '127.0.0.1', String(this.#relay.port)]);
       await waitFor(

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkRun, type MemberLog } from '../chaos/redis/check.js';
 import type { ChaosEvent, MemberEvent } from '../chaos/redis/events.js';
-import { classifyUnlogged } from '../chaos/redis/unlogged.js';
+import { FAILOVER_SLACK_MS } from '../chaos/redis/failover-windows.js';
+import { classifyUnlogged, memberProcess } from '../chaos/redis/unlogged.js';
 
 const TTL = 1_000;
 
@@ -101,8 +102,8 @@ describe('leases seen in Redis that no worker logged', () => {
   const seen = (id: number, holder: number, firstT: number, lastT = firstT) =>
     new Map([[id, { key: 'a', member: `m${holder}`, request: 1, firstT, lastT }]]);
   const left = (t: number): MemberEvent => ({ ev: 'left', t });
-  const classify = (s: ReturnType<typeof seen>, logs: MemberLog[], chaos: ChaosEvent[] = []) =>
-    classifyUnlogged(s, logs, chaos);
+  const classify = (s: ReturnType<typeof seen>, logs: MemberLog[], chaos: ChaosEvent[] = [], leaseTtl = 0) =>
+    classifyUnlogged(s, logs, chaos, leaseTtl);
 
   it('a lease a worker logged is not counted', () => {
     const logs = [member(1, ...held(7, 'a', 5, 6, 10), left(20))];
@@ -110,6 +111,7 @@ describe('leases seen in Redis that no worker logged', () => {
       'holder killed': 0,
       'holder paused': 0,
       'acquire ended first': 0,
+      'lost in failover': 0,
       unexplained: 0,
     });
   });
@@ -150,9 +152,125 @@ describe('leases seen in Redis that no worker logged', () => {
     expect(classify(seen(7, 1, 300), logs, chaos).unexplained).toEqual([7]);
   });
 
+  it('a lease held by a rejoined incarnation `<member>/<n>` is judged by its member’s log', () => {
+    expect(memberProcess('m1/3')).toBe('m1');
+    const logs = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 100 }, left(500))];
+    const rejoined = new Map([[7, { key: 'a', member: 'm1/2', request: 1, firstT: 300, lastT: 300 }]]);
+    expect(classify(rejoined, logs).counts['acquire ended first']).toBe(1);
+  });
+
+  it('a lease granted just before a failover and never seen on the new primary is put down to it', () => {
+    const logs = [member(1, left(9_000))];
+    const chaos: ChaosEvent[] = [{ ev: 'failover', heldBytes: 0, kill: 1_000, promoted: 3_000, t: 4_000 }];
+    expect(classify(seen(7, 1, 900, 950), logs, chaos).counts['lost in failover']).toBe(1);
+    // Seen on the new primary too: the failover does not explain why no worker got it.
+    expect(classify(seen(7, 1, 900, 3_500), logs, chaos).unexplained).toEqual([7]);
+  });
+
+  it('a cancel held up by a failover gives its lease back late, and that is explained', () => {
+    const logs = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 1_500 }, left(9_000))];
+    const chaos: ChaosEvent[] = [{ ev: 'failover', heldBytes: 0, kill: 1_000, promoted: 3_000, t: 4_000 }];
+    expect(classify(seen(7, 1, 3_200, 4_400), logs, chaos, TTL).counts['acquire ended first']).toBe(1);
+    expect(classify(seen(7, 1, 3_200, 4_400), logs).unexplained).toEqual([7]);
+  });
+
   it('a lease held by a live member that nothing explains is reported by id', () => {
     const logs = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 100 }, left(9_000))];
     const chaos: ChaosEvent[] = [{ ev: 'pause', slot: 0, pid: 1, t0: 6_000, t: 7_000 }];
     expect(classify(seen(7, 1, 3_000, 3_500), logs, chaos).unexplained).toEqual([7]);
+  });
+});
+
+describe('chaos checker across failovers (--sentinel, D11)', () => {
+  /** Primary killed at 1 000, replica promoted at 3 000: with TTL 1 000 the window ends at 3 000 + 333 + slack. */
+  const failover: ChaosEvent = {
+    ev: 'failover',
+    heldBytes: 100,
+    holdFrom: 700,
+    kill: 1_000,
+    promoted: 3_000,
+    t: 4_000,
+  };
+  const until = 3_000 + TTL / 3 + FAILOVER_SLACK_MS;
+  /** Lease 1 granted on the old primary, lost with it, its loss learnt at `lostAt`; lease 2 granted by the new primary. */
+  const lostToFailover = (lostAt: number, secondAt = 3_100): MemberLog[] => [
+    member(
+      1,
+      ...setTo('a', 1, 0),
+      { ev: 'grant', id: 1, key: 'a', t0: 800, t: 801 },
+      { ev: 'signal', id: 1, reason: 'LeaseLostError', t: lostAt },
+      { ev: 'release', id: 1, t: lostAt + 1 },
+    ),
+    member(2, ...held(2, 'a', secondAt - 50, secondAt, lostAt + 500)),
+  ];
+
+  it('reports a lease id granted twice across a failover', () => {
+    const logs = [
+      member(1, ...setTo('a', 2, 0), ...held(5, 'a', 800, 801, 900)),
+      member(2, ...held(5, 'a', 3_050, 3_100, 3_200)),
+    ];
+    expect(rules(logs, [failover])).toEqual(['id granted twice']);
+  });
+
+  it('reports an id granted after the failover that is below one granted before it (ids went back)', () => {
+    const logs = [
+      member(1, ...setTo('a', 2, 0), ...held(9, 'a', 800, 801, 900)),
+      member(2, ...held(8, 'a', 3_050, 3_100, 3_200)),
+    ];
+    expect(rules(logs, [failover])).toEqual(['ids out of grant order']);
+  });
+
+  it('allows two holders of one unit inside the window, the lost one aware before its end', () => {
+    const result = checkRun(lostToFailover(until - 100), [failover], TTL);
+    expect(result.violations).toEqual([]);
+    expect(result.failoverOverlaps).toBe(1);
+  });
+
+  it('reports two holders of one unit still overlapping at the end of the window', () => {
+    expect(rules(lostToFailover(until + 200), [failover])).toEqual(['over target']);
+  });
+
+  it('reports an overlap outside any failover window', () => {
+    // Two holders of target 1 after the window has ended, both releasing normally.
+    const logs = [
+      member(1, ...setTo('a', 1, 0), ...held(1, 'a', 5_000, 5_001, 6_000)),
+      member(2, ...held(2, 'a', 5_400, 5_500, 5_600)),
+    ];
+    expect(rules(logs, [failover])).toEqual(['over target']);
+    // And one before the kill.
+    const before = [
+      member(1, ...setTo('a', 1, 0), ...held(1, 'a', 100, 101, 600)),
+      member(2, ...held(2, 'a', 400, 500, 550)),
+    ];
+    expect(rules(before, [failover])).toEqual(['over target']);
+  });
+
+  it('reports three holders of one unit even inside the window', () => {
+    const logs = [...lostToFailover(until - 100), member(3, ...held(3, 'a', 3_150, 3_200, 3_300))];
+    expect(rules(logs, [failover])).toEqual(['over target']);
+  });
+
+  it('allows the target before a set the failover may have lost', () => {
+    // Target 2, lowered to 1 just before the kill (acknowledged by the old primary, never replicated):
+    // the new primary grants two.
+    const logs = [
+      member(1, ...setTo('a', 2, 0), ...setTo('a', 1, 900, 901), ...held(1, 'a', 3_050, 3_100, 5_000)),
+      member(2, ...held(2, 'a', 4_900, 4_950, 5_100)),
+    ];
+    expect(rules(logs, [failover])).toEqual([]);
+    // Without the failover, the set surely landed: two leases over a target of 1.
+    expect(rules(logs)).toEqual(['over target']);
+  });
+
+  it('does not let a set that rejected rule out the target before it', () => {
+    const rejected: MemberEvent[] = [
+      { ev: 'set', key: 'a', target: 1, t0: 10 },
+      { ev: 'set-end', t0: 10, t: 20, ok: false },
+    ];
+    const logs = [
+      member(1, ...setTo('a', 2, 0), ...rejected, ...held(1, 'a', 30, 31, 100)),
+      member(2, ...held(2, 'a', 40, 41, 90)),
+    ];
+    expect(rules(logs)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import type { ChaosEvent, MemberEvent } from './events.js';
+import { type FailoverWindow, failoverWindows, mayBeLost, windowAt } from './failover-windows.js';
 
 /** One member process's log (one incarnation of a slot). */
 export interface MemberLog {
@@ -7,7 +8,14 @@ export interface MemberLog {
 
 /** A rule the checker found broken, with what shows it. */
 export interface Violation {
-  readonly rule: 'id granted twice' | 'ids out of grant order' | 'over target' | 'redis state' | 'unlogged lease';
+  readonly rule:
+    | 'id granted twice'
+    | 'ids out of grant order'
+    | 'over target'
+    | 'redis state'
+    | 'unlogged lease'
+    /** `--sentinel`: the sentinels failed over without the run killing the primary, so its windows are unknown. */
+    | 'unplanned failover';
   readonly detail: string;
 }
 
@@ -19,6 +27,8 @@ export interface CheckResult {
   readonly revoked: number;
   readonly sets: number;
   readonly operations: number;
+  /** Moments a key had more live leases than its target inside a failover window (allowed, D11). */
+  readonly failoverOverlaps: number;
   readonly violations: readonly Violation[];
 }
 
@@ -35,6 +45,12 @@ interface SetCall {
   readonly target: number;
   readonly t0: number;
   readonly t: number;
+  /**
+   * Whether it surely landed (and stayed), so that it rules out the sets
+   * before it: not if it rejected (it may not have landed), nor if a
+   * failover may have lost it.
+   */
+  readonly sure: boolean;
 }
 
 /** The index of the first of `sorted` for which `before` is false (`before` holds for a prefix of it). */
@@ -47,6 +63,17 @@ function firstNotBefore<T>(sorted: readonly T[], before: (item: T) => boolean): 
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * The moments a key's live leases are counted at, in time order: each
+ * grant (`grant` set), and the end of each failover window, where any
+ * excess the window allowed must be over (no grant may come then to show it).
+ */
+function judgedAt(list: readonly Grant[], windows: readonly FailoverWindow[]): { t: number; grant?: Grant }[] {
+  const points: { t: number; grant?: Grant }[] = list.map((grant) => ({ t: grant.t, grant }));
+  for (const w of windows) points.push({ t: w.until });
+  return points.sort((a, b) => a.t - b.t);
 }
 
 /** Sets of one key, sorted, with what `possibleTargets` needs. */
@@ -63,7 +90,8 @@ class KeyTargets {
     const sets = all.filter((s) => Number.isFinite(s.t));
     this.#unsettled = all.filter((s) => !Number.isFinite(s.t));
     this.#byStart = [...sets].sort((a, b) => a.t0 - b.t0);
-    this.#byEnd = [...sets].sort((a, b) => a.t - b.t);
+    // Only a set that surely landed rules out those before it.
+    this.#byEnd = sets.filter((s) => s.sure).sort((a, b) => a.t - b.t);
     let max = Number.NEGATIVE_INFINITY;
     this.#maxStartByEnd = this.#byEnd.map((s) => {
       max = Math.max(max, s.t0);
@@ -98,9 +126,22 @@ class KeyTargets {
 /**
  * Checks a chaos run from its logs: no lease id granted twice; ids rise in
  * grant order (a grant that resolved before another was asked has the
- * lower id); and at no moment does a key have more live leases than a
- * target that can have been in effect when the newest of them was granted
- * (so leases over a lowered target, draining, are allowed).
+ * lower id), pool-wide and so per key, across failovers too (D11: fencing
+ * ids never repeat and never go back); and at no moment does a key have
+ * more live leases than a target that can have been in effect when the
+ * newest of them was granted (so leases over a lowered target, draining,
+ * are allowed).
+ *
+ * With failovers (`--sentinel`, `failover` events in `chaos`), D11 allows
+ * two holders of one unit after a failover to a replica that lacked a
+ * grant, for at most one heartbeat interval: from the kill until
+ * promotion + `leaseTtl / 3` + slack (see `failover-windows.ts`) a key
+ * may have up to twice its target live, never more, and at the window's
+ * end the excess must be over. A lease granted before a promotion and
+ * lost after the kill counts as live until its holder learnt of the loss
+ * (not `leaseTtl` less, as below): the new primary may never have had it.
+ * A set acknowledged just before a failover may have been lost, so it
+ * does not rule out the targets before it.
  *
  * A lease counts as live only while it surely was: from its grant
  * resolving until the earliest of its `release()` call, its member being
@@ -111,6 +152,7 @@ class KeyTargets {
  */
 export function checkRun(logs: readonly MemberLog[], chaos: readonly ChaosEvent[], leaseTtl: number): CheckResult {
   const violations: Violation[] = [];
+  const windows = failoverWindows(chaos, leaseTtl);
   const grants = new Map<number, Grant>();
   const setsByKey = new Map<string, SetCall[]>();
   let released = 0;
@@ -161,7 +203,12 @@ export function checkRun(logs: readonly MemberLog[], chaos: readonly ChaosEvent[
           if (event.reason !== 'LeaseLostError') break;
           lost++;
           const grant = mine.get(event.id);
-          if (grant) grant.end = Math.min(grant.end, event.t - leaseTtl);
+          if (!grant) break;
+          // Lost to a failover: the new primary may never have had it, so its holder held it alone until now.
+          const failover = windows.find(
+            (w) => grant.t < w.promoted && event.t >= w.kill && event.t <= w.until + leaseTtl,
+          );
+          grant.end = Math.min(grant.end, failover ? event.t : event.t - leaseTtl);
           break;
         }
         case 'set':
@@ -171,7 +218,8 @@ export function checkRun(logs: readonly MemberLog[], chaos: readonly ChaosEvent[
           const call = pendingSets.get(event.t0);
           if (!call) break;
           pendingSets.delete(event.t0);
-          setsByKey.set(call.key, [...(setsByKey.get(call.key) ?? []), { ...call, t: event.t }]);
+          const sure = event.ok && !mayBeLost(windows, event.t);
+          setsByKey.set(call.key, [...(setsByKey.get(call.key) ?? []), { ...call, t: event.t, sure }]);
           break;
         }
         case 'count':
@@ -185,7 +233,7 @@ export function checkRun(logs: readonly MemberLog[], chaos: readonly ChaosEvent[
     // A set that never settled (its process was killed) may land until Redis has read it: say 2 s later.
     for (const call of pendingSets.values()) {
       const t = killedAt !== undefined ? killedAt + 2_000 : Number.POSITIVE_INFINITY;
-      setsByKey.set(call.key, [...(setsByKey.get(call.key) ?? []), { ...call, t }]);
+      setsByKey.set(call.key, [...(setsByKey.get(call.key) ?? []), { ...call, t, sure: true }]);
     }
   }
 
@@ -210,24 +258,32 @@ export function checkRun(logs: readonly MemberLog[], chaos: readonly ChaosEvent[
   // No key over a target that can have been in effect.
   const targets = new Map([...setsByKey].map(([key, sets]) => [key, new KeyTargets(sets)]));
   const byKey = new Map<string, Grant[]>();
+  let failoverOverlaps = 0;
   for (const grant of byResolve) byKey.set(grant.key, [...(byKey.get(grant.key) ?? []), grant]);
   for (const [key, list] of byKey) {
     const live: Grant[] = [];
-    for (const grant of list) {
-      for (let i = live.length - 1; i >= 0; i--) if ((live[i] as Grant).end <= grant.t) live.splice(i, 1);
-      if (grant.end > grant.t) live.push(grant);
+    for (const { t, grant } of judgedAt(list, windows)) {
+      for (let i = live.length - 1; i >= 0; i--) if ((live[i] as Grant).end <= t) live.splice(i, 1);
+      if (grant && grant.end > grant.t) live.push(grant);
       if (live.length === 0) continue;
       const newest = live.reduce((a, b) => (b.id > a.id ? b : a));
       const allowed = targets.get(key)?.highest(newest.t0, newest.t) ?? 0;
-      if (live.length > allowed) {
+      const failover = windowAt(windows, t);
+      if (failover && live.length > allowed) failoverOverlaps++;
+      if (live.length > (failover ? 2 * allowed : allowed)) {
+        const when = failover
+          ? `, more than two holders per unit ${(t - failover.kill).toFixed(0)} ms after a failover's kill`
+          : windows.some((w) => w.until === t)
+            ? ', still at the end of a failover window'
+            : '';
         violations.push({
           rule: 'over target',
-          detail: `key ${key} at ${grant.t.toFixed(1)} ms: leases ${live.map((g) => g.id).join(', ')} live, target at most ${allowed} when ${newest.id} was granted`,
+          detail: `key ${key} at ${t.toFixed(1)} ms: leases ${live.map((g) => g.id).join(', ')} live, target at most ${allowed} when ${newest.id} was granted${when}`,
         });
       }
     }
   }
   let sets = 0;
   for (const list of setsByKey.values()) sets += list.length;
-  return { grants: grants.size, released, lost, revoked, sets, operations, violations };
+  return { grants: grants.size, released, lost, revoked, sets, operations, failoverOverlaps, violations };
 }

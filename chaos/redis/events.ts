@@ -39,7 +39,22 @@ export type ChaosEvent =
   | { readonly ev: 'kill'; readonly slot: number; readonly pid: number; readonly t: number }
   | { readonly ev: 'pause'; readonly slot: number; readonly pid: number; readonly t0: number; readonly t: number }
   | { readonly ev: 'stop'; readonly slot: number; readonly pid: number; readonly t: number }
-  | { readonly ev: 'redis-pause'; readonly t0: number; readonly t: number };
+  | { readonly ev: 'redis-pause'; readonly t0: number; readonly t: number }
+  /**
+   * `--sentinel`: the primary was killed (`kill`, SIGKILL) and the replica
+   * promoted (`promoted`); `holdFrom`, when present, is when the replica's
+   * replication stream was held back before the kill (what ran on the
+   * primary since may be lost); `heldBytes` were not delivered; `t` is when
+   * the killed server was back as the new replica.
+   */
+  | {
+      readonly ev: 'failover';
+      readonly holdFrom?: number;
+      readonly heldBytes: number;
+      readonly kill: number;
+      readonly promoted: number;
+      readonly t: number;
+    };
 
 /** `process.hrtime.bigint()` in milliseconds. */
 export function now(): number {

@@ -1,12 +1,26 @@
 /**
- * `npm run chaos:redis -- --minutes N [--seed S] [--members M]`: member
- * processes (`member.ts`) do random acquire / tryAcquire / release / set /
- * abort against one Redis pool while this run kills them (`kill -9`),
+ * `npm run chaos:redis -- --minutes N [--seed S] [--members M] [--sentinel]`:
+ * member processes (`member.ts`) do random acquire / tryAcquire / release /
+ * set / abort against one Redis pool while this run kills them (`kill -9`),
  * pauses them (SIGSTOP … SIGCONT, sometimes past `leaseTtl`), stops and
  * restarts them, and pauses Redis (`CLIENT PAUSE`). Then it checks the
  * members' logs (`check.ts`) and the snapshots of Redis' state it took
  * every 250 ms (`redis-state.ts`), prints the figures and exits 1 on any
  * violation. Starts its own `redis-server` (loopback, no persistence).
+ *
+ * `--sentinel` starts a Sentinel set instead (`failover-set.ts`: a
+ * primary, a replica replicating through a relay that can hold the stream
+ * back, three sentinels); members connect through the sentinels, node-redis
+ * `createSentinel()` and ioredis `sentinels` in turn. Every 30–60 s
+ * (`failovers.ts`) the run kills the primary with SIGKILL, half the time
+ * after holding the replica back 200–800 ms while members write, waits for
+ * the promotion and brings the killed server back as the new replica, so
+ * the next failover has a target. The checks then hold D11: lease ids never
+ * repeat and never go back across failovers; a key has more live leases
+ * than its target only inside a failover window (kill → promotion + one
+ * heartbeat interval + slack, `failover-windows.ts`), at most two holders
+ * per unit, and never otherwise; the sentinels made no failover the run did
+ * not cause. `leaseTtl` defaults to 4.5 s there, longer than a failover.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,12 +28,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Redis as IORedis } from 'ioredis';
-import { createClient } from 'redis';
-import { redisServerOnPath, startRedisServer } from '../../demo/redis-server.js';
+import { redisServerOnPath } from '../../demo/redis-server.js';
 import { createRedisPool } from '../../src/redis/index.js';
+import { startChaosRedis } from './chaos-redis.js';
 import { checkRun, type MemberLog, type Violation } from './check.js';
 import { type ChaosEvent, type MemberEvent, now } from './events.js';
+import { type FailoverFigures, runFailovers } from './failovers.js';
 import type { MemberConfig } from './member.js';
 import { Random } from './random.js';
 import { RedisStateChecker } from './redis-state.js';
@@ -31,7 +45,8 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     members: { type: 'string', default: '4' },
     workers: { type: 'string', default: '6' },
-    'lease-ttl': { type: 'string', default: '1500' },
+    'lease-ttl': { type: 'string' },
+    sentinel: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -39,7 +54,10 @@ const minutes = Number(values.minutes);
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 const slots = Number(values.members);
 const workers = Number(values.workers);
-const leaseTtl = Number(values['lease-ttl']);
+const sentinel = values.sentinel;
+// With failovers, 4.5 s: longer than a failover (~2–3 s), so members keep their memberships through it and the
+// new primary's lost grants meet live holders (what D11 bounds); 1.5 s otherwise, so reaps come often.
+const leaseTtl = Number(values['lease-ttl'] ?? (sentinel ? 4_500 : 1_500));
 for (const [name, value] of Object.entries({ minutes, seed, members: slots, workers, 'lease-ttl': leaseTtl })) {
   if (!Number.isFinite(value) || value <= 0) throw new TypeError(`--${name} must be a positive number, got ${value}`);
 }
@@ -57,18 +75,20 @@ const chaos: ChaosEvent[] = [];
 const figures = { kills: 0, pauses: 0, longPauses: 0, stops: 0, redisPauses: 0, starts: 0 };
 let incarnation = 0;
 
-const server = await startRedisServer();
-const admin = new IORedis(server.port, '127.0.0.1');
+const redis = await startChaosRedis(sentinel);
+const { admin } = redis;
 const state = new RedisStateChecker(admin, name, keys);
 console.log(
   `chaos:redis — seed ${seed}, ${minutes} min, ${slots} member processes × ${workers} workers, keys ${keys.join(' ')}, ` +
-    `leaseTtl ${leaseTtl} ms; redis-server on ${server.url}; logs in ${dir}`,
+    `leaseTtl ${leaseTtl} ms; ${redis.description}; logs in ${dir}`,
 );
+/** Set while the primary is being failed over: CLIENT PAUSE waits for the next act. */
+const busy = { failingOver: false };
 
 /** The initial targets, set by a member of this process that then leaves (its calls logged like a member's). */
 async function setInitialTargets(): Promise<void> {
-  const client = await createClient({ url: server.url }).connect();
-  const pool = await createRedisPool<string>({ redis: client, name, leaseTtl });
+  const client = await redis.connect();
+  const pool = await createRedisPool<string>({ redis: client.redis, name, leaseTtl });
   const log = join(dir, 'logs', 'initial.jsonl');
   const lines: MemberEvent[] = [{ ev: 'join', member: pool.member, pid: process.pid, t: now() }];
   for (const key of keys) {
@@ -97,7 +117,7 @@ interface Slot {
 
 function startMember(slot: number): Promise<Slot> {
   const config: MemberConfig = {
-    url: server.url,
+    ...redis.memberTarget,
     name,
     keys,
     leaseTtl,
@@ -156,22 +176,47 @@ async function act(members: Slot[]): Promise<void> {
     figures.stops++;
     await stopMember(slot, member);
     members[slot] = await startMember(slot);
-  } else {
-    const ms = random.int(50, Math.floor(leaseTtl / 3));
+  } else if (!busy.failingOver) {
+    // With sentinels, shorter than their down-after (1 s): a longer pause would be a failover the run did not make.
+    const ms = random.int(50, sentinel ? 500 : Math.floor(leaseTtl / 3));
     const t0 = now();
-    await admin.call('CLIENT', 'PAUSE', String(ms), 'ALL');
-    await sleep(ms);
-    chaos.push({ ev: 'redis-pause', t0, t: now() });
-    figures.redisPauses++;
+    // Refused while a failover has left no primary yet: then there is no pause to log.
+    if (
+      await admin.call('CLIENT', 'PAUSE', String(ms), 'ALL').then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await sleep(ms);
+      chaos.push({ ev: 'redis-pause', t0, t: now() });
+      figures.redisPauses++;
+    }
   }
 }
 
 const violations: Violation[] = [];
 let members: Slot[] = [];
+let failovers: FailoverFigures | undefined;
 try {
   await setInitialTargets();
   members = await Promise.all(Array.from({ length: slots }, (_, slot) => startMember(slot)));
   const deadline = now() + minutes * 60_000;
+  const failing = redis.set
+    ? runFailovers({
+        set: redis.set,
+        random: new Random(seed ^ 0x5e471e1),
+        // The last one leaves time for its window to pass while members still work.
+        lastStart: deadline - 15_000,
+        beforeKill: (t) => state.failingOver(t),
+        chaos,
+        busy,
+      })
+    : undefined;
+  // A failover that fails (no promotion in time) ends the chaos at once; `await failing` below rethrows it.
+  let failoverFailed = false;
+  failing?.catch(() => {
+    failoverFailed = true;
+  });
   let snapshotting = true;
   const snapshots = (async () => {
     while (snapshotting) {
@@ -179,17 +224,26 @@ try {
       await sleep(250);
     }
   })();
-  while (now() < deadline) {
+  while (now() < deadline && !failoverFailed) {
     await sleep(random.int(300, 2_000));
     await act(members);
+  }
+  failovers = await failing;
+  if (redis.set) {
+    const epoch = await redis.set.configEpoch();
+    if (epoch !== redis.set.failovers)
+      violations.push({
+        rule: 'unplanned failover',
+        detail: `the sentinels' config epoch is ${epoch}, after ${redis.set.failovers} failovers the run made`,
+      });
   }
   // Stop every member properly, then let any dead one be reaped by a last member's script.
   await Promise.all(members.map((member, slot) => stopMember(slot, member)));
   snapshotting = false;
   await snapshots;
   await sleep(leaseTtl + leaseTtl / 3 + 200);
-  const client = await createClient({ url: server.url }).connect();
-  const last = await createRedisPool<string>({ redis: client, name, leaseTtl });
+  const client = await redis.connect();
+  const last = await createRedisPool<string>({ redis: client.redis, name, leaseTtl });
   const left = await Promise.all(keys.map((key) => last.get(key)));
   await last.stop();
   await client.close();
@@ -204,8 +258,12 @@ try {
   });
 } finally {
   for (const member of members) member.child?.kill('SIGKILL');
-  admin.disconnect();
-  await server.stop();
+  if (redis.set)
+    writeFileSync(
+      join(dir, 'sentinel-events.txt'),
+      redis.set.events.map((e) => `${e.t.toFixed(1)} ${e.event}\n`).join(''),
+    );
+  await redis.stop();
 }
 
 const { readdirSync } = await import('node:fs');
@@ -227,7 +285,7 @@ for (const [id, { key }] of state.findings.seen) {
       detail: `lease ${id} logged for ${loggedKey}, held in Redis for ${key}`,
     });
 }
-const unlogged = classifyUnlogged(state.findings.seen, logs, chaos);
+const unlogged = classifyUnlogged(state.findings.seen, logs, chaos, leaseTtl);
 writeFileSync(
   join(dir, 'chaos.jsonl'),
   chaos
@@ -264,13 +322,21 @@ console.log(
   [
     `member processes started: ${figures.starts} (${slots} slots)`,
     `operations started: ${result.operations.toLocaleString('en-US')} (acquire, tryAcquire, set; counted by the members, ≤ 1 s lost per kill)`,
+    ...(failovers
+      ? [
+          `failovers: ${failovers.failovers} (${failovers.lagged} after holding the replica back, ${failovers.heldBytes} replication bytes never delivered), ` +
+            `kill → promotion ${failovers.promotions.map((ms) => ms.toFixed(0)).join(', ')} ms; ` +
+            `moments a key was over its target inside a failover window (allowed, D11): ${result.failoverOverlaps}`,
+        ]
+      : []),
     `chaos: ${figures.kills} kill -9, ${figures.pauses} SIGSTOP/SIGCONT (${figures.longPauses} longer than leaseTtl), ${figures.stops} stop+restart, ${figures.redisPauses} CLIENT PAUSE`,
     `grants: ${result.grants.toLocaleString('en-US')}, released: ${result.released.toLocaleString('en-US')}, lost (LeaseLostError): ${result.lost}, revoked by set: ${result.revoked}, sets: ${result.sets}`,
     `other outcomes: ${[...errorCounts].map(([what, n]) => `${what} ${n}`).join(', ') || 'none'}`,
     `Redis snapshots: ${state.findings.snapshots}, leases seen in them: ${state.findings.seen.size}; never logged as granted: ` +
       `${unlogged.counts['acquire ended first']} granted as their acquire ended (aborted, or the member stopping) and given back, ` +
       `${unlogged.counts['holder paused']} granted to a member paused until the pool reaped it, ` +
-      `${unlogged.counts['holder killed']} held by a member killed before a worker logged them, ${unlogged.counts.unexplained} unexplained; ` +
+      `${unlogged.counts['holder killed']} held by a member killed before a worker logged them, ` +
+      `${unlogged.counts['lost in failover']} granted by a primary just before its kill and lost with it, ${unlogged.counts.unexplained} unexplained; ` +
       `most leases over a target seen (draining): ${state.findings.drainingSeen}, last lease id ${state.findings.lastLeaseId}`,
     `violations: ${violations.length}`,
     ...violations.slice(0, 20).map((v) => `  ${v.rule}: ${v.detail}`),

@@ -8,14 +8,20 @@
 import { openSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis as IORedis } from 'ioredis';
-import { createClient } from 'redis';
+import { createClient, createSentinel } from 'redis';
 import { createRedisPool, type RedisLease, type RedisPool } from '../../src/redis/index.js';
 import { type MemberEvent, now } from './events.js';
 import { Random } from './random.js';
 
 /** What the run hands a member (JSON in `CHAOS_MEMBER`). */
 export interface MemberConfig {
-  readonly url: string;
+  /** The one `redis-server`, without `--sentinel`. */
+  readonly url?: string;
+  /** With `--sentinel`: the primary is found through these sentinels, under `masterName`. */
+  readonly sentinel?: {
+    readonly masterName: string;
+    readonly sentinels: readonly { readonly host: string; readonly port: number }[];
+  };
   readonly name: string;
   readonly keys: readonly string[];
   readonly leaseTtl: number;
@@ -33,7 +39,46 @@ const running = new AbortController();
 const counts = { acquires: 0, tries: 0, sets: 0 };
 const logCounts = () => log({ ev: 'count', ...counts, t: now() });
 
-async function connect(): Promise<{ redis: unknown; close(): Promise<unknown> }> {
+/**
+ * How soon a client tries again after losing its server: what a user
+ * wanting a quick failover sets (the clients' defaults back off to 2 s,
+ * which would be most of a failover window).
+ */
+const reconnectDelay = (retries: number) => Math.min(50 * retries, 500);
+
+/** A client through the sentinels, of the kind `config.client` names. */
+async function connectSentinel(sentinel: NonNullable<MemberConfig['sentinel']>): Promise<Connection> {
+  const sentinels = sentinel.sentinels.map(({ host, port }) => ({ host, port }));
+  if (config.client === 'node-redis') {
+    const client = createSentinel({
+      name: sentinel.masterName,
+      sentinelRootNodes: sentinels,
+      nodeClientOptions: { socket: { reconnectStrategy: reconnectDelay } },
+    });
+    client.on('error', () => {});
+    await client.connect();
+    return { redis: client, close: () => client.close() };
+  }
+  const client = new IORedis({
+    sentinels,
+    name: sentinel.masterName,
+    lazyConnect: true,
+    retryStrategy: reconnectDelay,
+    sentinelRetryStrategy: reconnectDelay,
+  });
+  client.on('error', () => {});
+  await client.connect();
+  return { redis: client, close: () => client.quit() };
+}
+
+interface Connection {
+  readonly redis: unknown;
+  close(): Promise<unknown>;
+}
+
+async function connect(): Promise<Connection> {
+  if (config.sentinel) return connectSentinel(config.sentinel);
+  if (config.url === undefined) throw new TypeError('CHAOS_MEMBER has neither url nor sentinel');
   if (config.client === 'node-redis') {
     const client = createClient({ url: config.url });
     client.on('error', () => {});
@@ -114,8 +159,28 @@ async function worker(pool: RedisPool<string>): Promise<void> {
   while (!running.signal.aborted && !pool.stopped) await step(pool);
 }
 
-const client = await connect();
-const pool = await createRedisPool<string>({ redis: client.redis, name: config.name, leaseTtl: config.leaseTtl });
+/**
+ * Connects and joins. A member started during a failover finds no primary
+ * for a few seconds, and `createRedisPool` then rejects (D6): try again
+ * until a deadline, as a service restarting its pods would.
+ */
+async function join(): Promise<{ client: Connection; pool: RedisPool<string> }> {
+  const deadline = now() + 60_000;
+  for (;;) {
+    let client: Connection | undefined;
+    try {
+      client = await connect();
+      const pool = await createRedisPool<string>({ redis: client.redis, name: config.name, leaseTtl: config.leaseTtl });
+      return { client, pool };
+    } catch (error) {
+      await client?.close().catch(() => {});
+      if (now() > deadline) throw error;
+      await sleep(200);
+    }
+  }
+}
+
+const { client, pool } = await join();
 log({ ev: 'join', member: pool.member, pid: process.pid, t: now() });
 process.send?.('ready');
 setInterval(logCounts, 1_000).unref();

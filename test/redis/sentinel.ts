@@ -39,18 +39,19 @@ export interface SentinelSet {
   stop(): Promise<void>;
 }
 
-const masterName = 'workpool-primary';
+/** The name the sentinels of a set know its primary by. */
+export const masterName = 'workpool-primary';
 
 /** Short enough that a failover takes ~1–3 s, long enough that a busy 2-core machine is not a dead primary. */
-const sentinelTiming: Omit<SentinelConfig, 'primaryPort'> = {
+export const sentinelTiming: Omit<SentinelConfig, 'primaryPort'> = {
   masterName,
   quorum: 2,
   downAfterMs: 600,
   failoverTimeoutMs: 2_000,
 };
 
-/** `INFO <section>` as fields. */
-async function info(client: TestClient, section: string): Promise<Map<string, string>> {
+/** `INFO <section>` of the server `client` is connected to, as fields. */
+export async function info(client: TestClient, section: string): Promise<Map<string, string>> {
   const text = String(await client.command(['INFO', section]));
   const fields = new Map<string, string>();
   for (const line of text.split('\r\n')) {
@@ -73,11 +74,24 @@ function fieldsOf(flat: unknown): Map<string, string> {
  * replica's own port: it must talk to the replica directly, only
  * replication goes through the relay.
  */
-async function sentinelReady(sentinel: TestClient, replicaPort: number): Promise<boolean> {
+export async function sentinelReady(sentinel: TestClient, replicaPort: number): Promise<boolean> {
   const master = fieldsOf(await sentinel.command(['SENTINEL', 'MASTER', masterName]));
   if (master.get('num-other-sentinels') !== '2') return false;
   const replicas = (await sentinel.command(['SENTINEL', 'REPLICAS', masterName])) as unknown[];
   return replicas.length === 1 && fieldsOf(replicas[0]).get('port') === String(replicaPort);
+}
+
+/**
+ * Whether a sentinel could promote the replica at `replicaPort` now: it
+ * knows it (as {@link sentinelReady}), sees it up (flags just `slave`, no
+ * `s_down` or `disconnected`) with its link to the primary up. A replica
+ * restarted a moment ago is known but not yet fit until the next INFO.
+ */
+export async function sentinelCanPromote(sentinel: TestClient, replicaPort: number): Promise<boolean> {
+  if (!(await sentinelReady(sentinel, replicaPort))) return false;
+  const replicas = (await sentinel.command(['SENTINEL', 'REPLICAS', masterName])) as unknown[];
+  const replica = fieldsOf(replicas[0]);
+  return replica.get('flags') === 'slave' && replica.get('master-link-status') === 'ok';
 }
 
 /**
@@ -86,7 +100,7 @@ async function sentinelReady(sentinel: TestClient, replicaPort: number): Promise
  * replica announced (REPLCONF listening-port), not that of the connection,
  * which is the relay's.
  */
-async function primaryListsReplica(primary: TestClient, replicaPort: number): Promise<boolean> {
+export async function primaryListsReplica(primary: TestClient, replicaPort: number): Promise<boolean> {
   const fields = await info(primary, 'replication');
   return /^ip=127\.0\.0\.1,port=(\d+),state=online/.exec(fields.get('slave0') ?? '')?.[1] === String(replicaPort);
 }

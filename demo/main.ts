@@ -1,5 +1,5 @@
 // The demo: `npm start -- --help` lists its options.
-import { InspectRelayError } from './inspect-relay.js';
+import { InspectRelayError } from '../src/inspect/index.js';
 import { MetricsServerError } from './metrics-server.js';
 import { DemoOptionError, parseDemoOptions, usage } from './options.js';
 import { runRedisDemo } from './redis-demo.js';

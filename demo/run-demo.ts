@@ -1,12 +1,12 @@
 import { createPool } from '../src/index.js';
+import { type InspectSession, startInspectSession } from '../src/inspect/index.js';
+import { isLoopback } from '../src/inspect/relay-address.js';
 import { instrumentPool } from '../src/metrics/index.js';
 import { formatFinalTable } from './final-table.js';
-import { type InspectSession, startInspectSession } from './inspect-session.js';
 import { startLiveView, type View } from './live-view.js';
 import { type MetricsServer, startMetricsServer } from './metrics-server.js';
 import type { DemoOptions } from './options.js';
 import { formatStoppingLine, startPlainLines } from './plain-lines.js';
-import { isLoopback } from './relay-address.js';
 import { readStats } from './stats.js';
 import { startWorkload } from './workload.js';
 
@@ -31,7 +31,11 @@ export async function runDemo(options: DemoOptions, output: DemoOutput): Promise
   const print = (text: string) => output.stream.write(`${text}\n`);
   let session: InspectSession | undefined;
   if (options.inspect) {
-    session = await startInspectSession({ port: options.inspectPort, host: options.inspectHost, open: options.open });
+    session = await startInspectSession({
+      port: options.inspectPort,
+      host: options.inspectHost,
+      autoOpen: options.open,
+    });
     print(`Inspect the pool: open ${session.pageUrl} in a browser (the relay listens on ${options.inspectHost}).`);
     if (!isLoopback(options.inspectHost)) {
       print(`Warning: anyone who can reach ${options.inspectHost} sees every key and event of this pool.`);

@@ -125,6 +125,45 @@ const listMetricsExports = `const names = Object.keys(await import('xstate-workp
 console.log(names.join(','));
 `;
 
+/** The runtime exports of the `xstate-workpool/inspect` subpath. */
+const inspectExportedValues = ['InspectRelayError', 'startInspectRelay', 'startInspectSession'];
+
+// Without its optional peers the subpath still imports; a relay says which peer to install.
+const listInspectExports = `const inspect = await import('xstate-workpool/inspect');
+await inspect.startInspectRelay({ port: 0 }).then(
+  () => {
+    throw new Error('a relay started without ws');
+  },
+  (error) => {
+    if (!/npm install ws/.test(error.message)) throw error;
+  },
+);
+console.log(Object.keys(inspect).sort().join(','));
+`;
+
+const inspectSession = `import { createPool } from 'xstate-workpool';
+import { startInspectSession } from 'xstate-workpool/inspect';
+import { WebSocket } from 'ws';
+
+const session = await startInspectSession({ port: 0 });
+const watcher = new WebSocket(session.pageUrl.replace('http:', 'ws:'));
+const names = [];
+watcher.on('message', (data) => {
+  const message = JSON.parse(data.toString());
+  if (message.type === '@xstate.actor') names.push(message.name);
+});
+await new Promise((resolve, reject) => {
+  watcher.once('open', resolve);
+  watcher.once('error', reject);
+});
+const pool = createPool({ inspect: session.inspect });
+pool.set('spam', 1);
+pool.tryAcquire()?.release();
+pool.stop();
+await session.close();
+console.log(names.includes('pool') && names.includes('group:spam'));
+`;
+
 const metricsWithTheApi = `import { metrics } from '@opentelemetry/api';
 import { createPool } from 'xstate-workpool';
 import { instrumentPool } from 'xstate-workpool/metrics';
@@ -253,6 +292,25 @@ try {
       run('node', ['redis-exports.mjs'], consumer).trim(),
       exportedRedisValues.join(','),
     );
+  });
+
+  step('import the inspect subpath without ws or @statelyai/inspect installed: the export list', () => {
+    writeFileSync(join(consumer, 'inspect-exports.mjs'), listInspectExports);
+    expectEqual(
+      'runtime exports of xstate-workpool/inspect',
+      run('node', ['inspect-exports.mjs'], consumer).trim(),
+      inspectExportedValues.join(','),
+    );
+  });
+
+  step('watch a pool through an inspect session with its peers installed', () => {
+    run(
+      'npm',
+      ['install', 'ws@8', '@statelyai/inspect@0.7', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+      consumer,
+    );
+    writeFileSync(join(consumer, 'inspect-session.mjs'), inspectSession);
+    expectEqual('the inspect example prints', run('node', ['inspect-session.mjs'], consumer), 'true\n');
   });
 
   step('run the Go doc example', () => {

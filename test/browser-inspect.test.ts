@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { expect, test } from 'vitest';
-import { startInspectRelay } from '../demo/inspect-relay.js';
 import { createPool } from '../src/index.js';
+import { startInspectRelay } from '../src/inspect/index.js';
 import { browserTestsRun, withChromium } from './browser-support.js';
 import { actorNamed, type InspectMessage } from './inspect-support.js';
 

@@ -110,6 +110,7 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
  * the member last saw them (the same on every member: aggregate them with
  * max, not sum); waiters, durations and counters are the member's own.
  *
+ * `pool` may also be typed as either kind (`Pool<K> | RedisPool<K>`).
  * Returns a handle whose `remove()` unregisters every callback and listener
  * it registered.
  *
@@ -120,6 +121,11 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
 export function instrumentPool<K>(pool: Pool<K>, options: InstrumentPoolOptions<K>): PoolInstrumentation;
 export function instrumentPool<K extends string>(
   pool: RedisPool<K>,
+  options: InstrumentPoolOptions<K>,
+): PoolInstrumentation;
+// For a variable that may hold either kind of pool: overloads are tried one by one, never as a union.
+export function instrumentPool<K extends string>(
+  pool: Pool<K> | RedisPool<K>,
   options: InstrumentPoolOptions<K>,
 ): PoolInstrumentation;
 export function instrumentPool<K>(pool: Pool<K> | RedisPool, options: InstrumentPoolOptions<K>): PoolInstrumentation {

@@ -3,7 +3,7 @@ import type { Meter } from '@opentelemetry/api';
 /** An attribute value a key can be mapped to. */
 export type KeyAttributeValue = string | number | boolean;
 
-/** The options of {@link instrumentPool}. */
+/** The options of {@link instrumentPool}. Each optional one accepts `undefined` as "absent". */
 export interface InstrumentPoolOptions<K = unknown> {
   /** The meter the instruments are created on, e.g. `metrics.getMeter('my-service')`. */
   readonly meter: Meter;
@@ -17,14 +17,14 @@ export interface InstrumentPoolOptions<K = unknown> {
    * error is reported (`reportError`) and the key counted without the attribute.
    * @default no key attribute
    */
-  readonly keyAttribute?: (key: K) => KeyAttributeValue | undefined;
+  readonly keyAttribute?: ((key: K) => KeyAttributeValue | undefined) | undefined;
   /** Put on every point as `workpool.pool.name`, to tell pools of one process apart. @default none */
-  readonly poolName?: string;
+  readonly poolName?: string | undefined;
   /**
    * The clock the histograms read, in milliseconds; for tests.
    * @default performance.now
    */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
 }
 
 /** What {@link instrumentPool} returns: removing it takes back everything it registered. */

@@ -2,7 +2,7 @@ import type { InspectObserver } from '../api/options.js';
 import type { Counts } from '../api/pool.js';
 import type { MemberActorRef } from './member-machine.js';
 
-/** Options of {@link createRedisPool}. */
+/** Options of {@link createRedisPool}. Each optional one accepts `undefined` as "absent". */
 export interface CreateRedisPoolOptions {
   /**
    * A connected client the caller owns: node-redis ≥ 5 (`createClient()`,
@@ -18,14 +18,14 @@ export interface CreateRedisPoolOptions {
   /** The pool's identity: members with the same `name` and `prefix` share one pool. Non-empty. */
   readonly name: string;
   /** Namespace of the pool's Redis keys (default `'workpool'`). */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /**
    * How long this member's leases, waiters and membership outlive its last
    * heartbeat, in ms: an integer from 100 to 2 147 483 647 (2³¹−1, the
    * longest timer delay, ~24.8 days), default 30 000. It heartbeats every
    * `leaseTtl / 3`.
    */
-  readonly leaseTtl?: number;
+  readonly leaseTtl?: number | undefined;
   /**
    * Opt-in zero overlap across failovers (DISTRIBUTED.md D11): a grant
    * reaches its holder only once Redis' `WAIT` confirms that this many
@@ -36,30 +36,30 @@ export interface CreateRedisPoolOptions {
    * request again. Costs one confirmation (a small write and a `WAIT`, on a
    * connection of its own) per batch of grants the member receives.
    */
-  readonly confirmReplicas?: number;
+  readonly confirmReplicas?: number | undefined;
   /**
    * How long one `WAIT` of `confirmReplicas` waits, ms: an integer from 1
    * to `leaseTtl`, default `leaseTtl / 10` (at most 1 000).
    */
-  readonly confirmTimeout?: number;
+  readonly confirmTimeout?: number | undefined;
   /** Stops the member when aborted. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Receives every inspection event of the member's actor system, as in `createPool`. */
-  readonly inspect?: InspectObserver;
+  readonly inspect?: InspectObserver | undefined;
 }
 
-/** Options of `acquire`, `leases` and `run` of a Redis pool. */
+/** Options of `acquire`, `leases` and `run` of a Redis pool; `undefined` means absent. */
 export interface RedisAcquireOptions<K extends string> {
   /** Accept a lease of this key's group only; absent: of any group. */
-  readonly key?: K;
+  readonly key?: K | undefined;
   /** Withdraws the request when aborted; the call rejects with `signal.reason`. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
-/** Options of `tryAcquire` of a Redis pool. */
+/** Options of `tryAcquire` of a Redis pool; `undefined` means absent. */
 export interface RedisTryAcquireOptions<K extends string> {
   /** Accept a lease of this key's group only; absent: of any group. */
-  readonly key?: K;
+  readonly key?: K | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { acceptsOrigin, isLoopback, reachableHost } from '../demo/relay-address.js';
+import { acceptsOrigin, isLoopback, reachableHost } from '../../src/inspect/relay-address.js';
 
 describe('which browser pages may read from the inspect relay', () => {
   test('a Node client, which sends no Origin, may connect', () => {

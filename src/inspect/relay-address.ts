@@ -1,4 +1,4 @@
-/** Where the relay listens, and which browser pages may read from it. */
+/** Where the inspect relay listens, and which browser pages may read from it. */
 
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const ANY_ADDRESS = new Set(['0.0.0.0', '::', '']);

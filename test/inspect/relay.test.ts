@@ -1,37 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { afterEach, describe, expect, test } from 'vitest';
-import { WebSocket } from 'ws';
-import { type InspectRelay, InspectRelayError, startInspectRelay } from '../demo/inspect-relay.js';
-import { createPool } from '../src/index.js';
-import { actorNamed, type InspectMessage, type PoolContextSummary } from './inspect-support.js';
-
-/** A WebSocket client of the relay that keeps every message it is sent. */
-class Listener {
-  readonly messages: InspectMessage[] = [];
-  readonly socket: WebSocket;
-  #waits: Array<() => void> = [];
-
-  constructor(url: string, options?: { origin: string }) {
-    this.socket = new WebSocket(url, options);
-    this.socket.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString()));
-      for (const wake of this.#waits.splice(0)) wake();
-    });
-  }
-
-  opened(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.socket.once('open', () => resolve());
-      this.socket.once('error', reject);
-    });
-  }
-
-  /** Resolves once the messages received satisfy `done`. */
-  async until(done: (messages: readonly InspectMessage[]) => boolean): Promise<void> {
-    while (!done(this.messages)) await new Promise<void>((wake) => this.#waits.push(wake));
-  }
-}
+import { createPool } from '../../src/index.js';
+import { type InspectRelay, InspectRelayError, startInspectRelay } from '../../src/inspect/index.js';
+import { actorNamed, type InspectMessage, type PoolContextSummary } from '../inspect-support.js';
+import { Watcher } from './watcher.js';
 
 const opened: Array<{ close(): unknown }> = [];
 let relay: InspectRelay | undefined;
@@ -41,8 +14,8 @@ async function startRelay(): Promise<InspectRelay> {
   return relay;
 }
 
-function listen(url: string, options?: { origin: string }): Listener {
-  const listener = new Listener(url, options);
+function listen(url: string, options?: { origin: string }): Watcher {
+  const listener = new Watcher(url, options);
   opened.push(listener.socket);
   return listener;
 }
@@ -189,5 +162,19 @@ describe('the inspect relay', () => {
     const taken = startInspectRelay({ port });
     await expect(taken).rejects.toThrow(InspectRelayError);
     await expect(taken).rejects.toThrow(`127.0.0.1:${port}`);
+  });
+
+  test('takes an explicit undefined as an absent option', async () => {
+    relay = await startInspectRelay({ port: 0, host: undefined, autoOpen: undefined, inspectorUrl: undefined });
+    expect((relay.server.address() as AddressInfo).address).toBe('127.0.0.1');
+    expect(await (await fetch(relay.pageUrl)).text()).toContain('src="https://stately.ai/inspect"');
+  });
+
+  test('rejects an unknown option, naming it', async () => {
+    await expect(startInspectRelay({ port: 0, open: true } as never)).rejects.toThrow(/Unknown option `open`/);
+  });
+
+  test('rejects a host that is not a string, naming it', async () => {
+    await expect(startInspectRelay({ port: 0, host: 8080 } as never)).rejects.toThrow(/`host`.*number/);
   });
 });

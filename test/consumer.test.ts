@@ -34,6 +34,45 @@ console.log(JSON.stringify({ inside, after: pool.keys().length }));
 pool.stop();
 `;
 
+// Every entry, with options that may be undefined; compiled only, to see which declarations need skipLibCheck.
+const everyEntry = `import { metrics } from '@opentelemetry/api';
+import { createPool } from 'xstate-workpool';
+import { startInspectSession } from 'xstate-workpool/inspect';
+import { instrumentPool } from 'xstate-workpool/metrics';
+import { createRedisPool } from 'xstate-workpool/redis';
+
+export async function everyEntry(maybeKey: string | undefined, maybePort: number | undefined): Promise<void> {
+  const session = await startInspectSession({ port: maybePort });
+  const pool = createPool<string>({ inspect: session.inspect });
+  instrumentPool(pool, { meter: metrics.getMeter('consumer'), poolName: undefined });
+  const member = await createRedisPool<string>({ redis: {}, name: 'n', prefix: undefined });
+  await (await member.acquire({ key: maybeKey })).release();
+}
+`;
+
+/** The files tsc reports errors in when it compiles {@link everyEntry} without skipLibCheck. */
+function filesFailingWithoutSkipLibCheck(exactOptionalPropertyTypes: boolean): string[] {
+  const { compilerOptions } = JSON.parse(readmeTsconfig());
+  // rootDir and outDir are the README project's; this one only type-checks.
+  const { rootDir: _, outDir: __, ...options } = compilerOptions;
+  const tsconfig = {
+    compilerOptions: { ...options, skipLibCheck: false, exactOptionalPropertyTypes, noEmit: true },
+    include: ['entries/*.ts'],
+  };
+  writeFileSync(join(work, 'tsconfig.libcheck.json'), JSON.stringify(tsconfig));
+  try {
+    execFileSync(bin('tsc'), ['-p', join(work, 'tsconfig.libcheck.json')], { cwd: work, encoding: 'utf8' });
+    return [];
+  } catch (error) {
+    const output = String((error as { stdout?: unknown }).stdout);
+    // An error without a file (a bad tsconfig) counts as the file '(none)', so it cannot pass unseen.
+    const files = [...output.matchAll(/^(.*)error TS\d+/gm)].map(
+      (m) => /^(.+)\(\d+,\d+\): $/.exec(m[1] ?? '')?.[1] ?? '(none)',
+    );
+    return [...new Set(files)];
+  }
+}
+
 describe('a consumer compiled with the README’s tsconfig', () => {
   beforeAll(() => {
     rmSync(work, { recursive: true, force: true });
@@ -46,6 +85,8 @@ describe('a consumer compiled with the README’s tsconfig', () => {
     writeFileSync(join(work, 'package.json'), JSON.stringify({ type: 'module', private: true }));
     writeFileSync(join(work, 'tsconfig.json'), readmeTsconfig());
     writeFileSync(join(work, 'src', 'main.ts'), consumer);
+    mkdirSync(join(work, 'entries'));
+    writeFileSync(join(work, 'entries', 'every-entry.ts'), everyEntry);
     // Building the package with tsc takes seconds, more on a loaded machine.
   }, 120_000);
 
@@ -61,5 +102,17 @@ describe('a consumer compiled with the README’s tsconfig', () => {
     expect(JSON.parse(printed)).toEqual({ inside: 1, after: 0 });
     // Node 20 cannot parse `using`: the compiler must have turned it into plain JavaScript.
     if (Number(process.versions.node.split('.')[0]) < 24) expect(js).not.toMatch(/\busing lease\b/);
+  });
+});
+
+describe('skipLibCheck, as the README says', () => {
+  test("with exactOptionalPropertyTypes, only XState's own declarations fail without it", () => {
+    const failing = filesFailingWithoutSkipLibCheck(true);
+    expect(failing.length).toBeGreaterThan(0);
+    expect(failing.filter((file) => !file.includes('node_modules/xstate/'))).toEqual([]);
+  });
+
+  test('without exactOptionalPropertyTypes, every entry compiles without it', () => {
+    expect(filesFailingWithoutSkipLibCheck(false)).toEqual([]);
   });
 });

@@ -29,9 +29,11 @@ function asModule(block: string): string {
   const module = body
     .replaceAll("'xstate-workpool/redis'", "'../src/redis/index.js'")
     .replaceAll("'xstate-workpool/metrics'", "'../src/metrics/index.js'")
+    .replaceAll("'xstate-workpool/inspect'", "'../src/inspect/index.js'")
     .replaceAll("'xstate-workpool'", "'../src/index.js'")
-    // The metrics example serves on Prometheus' usual port; the test takes any free one.
-    .replaceAll('port: 9464', 'port: 0');
+    // The metrics and inspect examples serve on their usual ports; the test takes any free ones.
+    .replaceAll('port: 9464', 'port: 0')
+    .replaceAll('port: 8080', 'port: 0');
   return `${module}\nexport {};\n`;
 }
 

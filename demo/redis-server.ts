@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { exitOf } from './child-exit.js';
 import { freePort } from './free-port.js';
 
 /** A `redis-server` this process started, on loopback, without persistence. */
@@ -99,10 +100,7 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
         continue;
       throw error;
     }
-    const exited = new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
-    });
+    const exited = exitOf(child);
     let stopping: Promise<void> | undefined;
     return {
       url: `redis://127.0.0.1:${port}`,

@@ -42,6 +42,18 @@ function testClient(
 /** Tests kill servers on purpose: reconnect quickly. */
 const delay = (retries: number) => Math.min(50 * retries, 500);
 
+/** Connects an ioredis `client` made with `lazyConnect` (its errors surface on the calls) and wraps it. */
+async function connectIoRedis(kind: ClientKind, client: Redis): Promise<TestClient> {
+  client.on('error', () => {});
+  await client.connect();
+  return testClient(
+    kind,
+    client,
+    ([name, ...rest]) => client.call(name as string, ...rest),
+    () => client.disconnect(),
+  );
+}
+
 /** Connects a client of `kind` to `url` (redis://host:port), optionally as an ACL user. */
 export async function connectClient(
   kind: ClientKind,
@@ -79,14 +91,7 @@ export async function connectClient(
     enableReadyCheck: auth === undefined,
     retryStrategy: delay,
   });
-  client.on('error', () => {});
-  await client.connect();
-  return testClient(
-    kind,
-    client,
-    ([name, ...rest]) => client.call(name as string, ...rest),
-    () => client.disconnect(),
-  );
+  return connectIoRedis(kind, client);
 }
 
 /**
@@ -125,12 +130,5 @@ export async function connectSentinelClient(
     retryStrategy: delay,
     sentinelRetryStrategy: delay,
   });
-  client.on('error', () => {});
-  await client.connect();
-  return testClient(
-    kind,
-    client,
-    ([name, ...rest]) => client.call(name as string, ...rest),
-    () => client.disconnect(),
-  );
+  return connectIoRedis(kind, client);
 }

@@ -55,6 +55,14 @@ describe.runIf(redisTestsRun).each(clientKinds)(
       await set?.stop();
     });
 
+    /** Resolves once the primary has run three more WAITs: a grant held back has been asked about three times. */
+    async function threeWaitsOnThePrimary(): Promise<void> {
+      const primary = await connectClient('node-redis', set.primary.url);
+      clients.push(primary);
+      const before = await waits(primary);
+      await waitFor(async () => (await waits(primary)) >= before + 3, { what: 'three WAITs for the grant' });
+    }
+
     /** X holds A of target-1 key `k`, then releases it while the replica receives nothing; Y asks for `k`. */
     async function grantTheReplicaLacks(): Promise<{
       name: string;
@@ -80,10 +88,7 @@ describe.runIf(redisTestsRun).each(clientKinds)(
     test('a grant the replica lacks is held back, and delivered once the replica has it', async () => {
       const { a, asked } = await grantTheReplicaLacks();
       const settled = settledFlag(asked);
-      const primary = await connectClient('node-redis', set.primary.url);
-      clients.push(primary);
-      const before = await waits(primary);
-      await waitFor(async () => (await waits(primary)) >= before + 3, { what: 'three WAITs for the grant' });
+      await threeWaitsOnThePrimary();
       expect(settled()).toBe(false);
       set.relay.open();
       const b = await asked;
@@ -137,10 +142,7 @@ describe.runIf(redisTestsRun).each(clientKinds)(
       set.relay.hold();
       const tried = y.tryAcquire({ key: 'k' });
       const settled = settledFlag(tried);
-      const primary = await connectClient('node-redis', set.primary.url);
-      clients.push(primary);
-      const before = await waits(primary);
-      await waitFor(async () => (await waits(primary)) >= before + 3, { what: 'three WAITs for the grant' });
+      await threeWaitsOnThePrimary();
       expect(settled()).toBe(false);
       set.relay.open();
       const lease = await tried;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exitOf } from '../../demo/child-exit.js';
 import { freePort } from '../../demo/free-port.js';
 
 /** How a sentinel watches its primary. */
@@ -84,10 +85,7 @@ export async function startSentinel(dir: string, config: SentinelConfig): Promis
       if (error instanceof Error && /Address already in use/.test(error.message)) continue;
       throw error;
     }
-    const exited = new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
-    });
+    const exited = exitOf(child);
     let stopping: Promise<void> | undefined;
     return {
       host: '127.0.0.1',

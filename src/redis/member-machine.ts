@@ -2,6 +2,10 @@ import { type ActorRefFrom, cancel, createActor, enqueueActions, fromPromise, ra
 import { type GroupMachine, groupMachine } from '../machines/group/group-machine.js';
 import type { GroupEvent } from '../machines/group/group-types.js';
 import { ChildIdNamer } from '../machines/pool/child-id.js';
+import type { MemberLink } from './member-link.js';
+import { MemberRequests } from './member-requests.js';
+import { type RequestEvent, type RequestRef, type RequestSettle, requestMachine } from './request-machine.js';
+import type { HeartbeatReply, Notice } from './script-runner.js';
 
 /** A running group actor of a member: one key's fleet-wide counts as of the last reply. */
 export type MemberGroupRef = ActorRefFrom<GroupMachine>;
@@ -26,6 +30,10 @@ export interface MemberContext {
   readonly leaseTtl: number;
   /** One group child per key it uses, or used within the last heartbeat interval. */
   readonly groups: MemberGroups;
+  /** One request child per `acquire` or `tryAcquire` of this member, until its lease ends or it is withdrawn. */
+  readonly requests: MemberRequests;
+  /** What its actors share: the script runner, its incarnations, lease events. */
+  readonly link: MemberLink;
   /** When the last heartbeat (or join) that succeeded was sent (local clock, ms). */
   beatSentAt: number;
   /** Its leases were lost (deadline passed, or reaped): the next contact must rejoin. */
@@ -42,6 +50,10 @@ export interface BeatOutput {
   readonly status: 'ok' | 'gone';
   /** When it was sent (local clock, ms). */
   readonly sentAt: number;
+  /** A heartbeat's reply: what Redis holds for this member, to reconcile with what it holds. */
+  readonly reply?: Extract<HeartbeatReply, { status: 'ok' }>;
+  /** The heartbeat's number (see {@link MemberLink.beats}). */
+  readonly beat?: number;
 }
 
 /** A reply from Redis showed `key`'s fleet-wide counts. */
@@ -73,12 +85,50 @@ export interface MemberControlEvent {
   readonly type: 'member.gone' | 'member.stop' | 'member.leave' | 'lease.deadline';
 }
 
+/** A call of the facade: start a request actor for an `acquire` or a `tryAcquire`. */
+export interface RequestStartEvent {
+  /** The event's type. */
+  readonly type: 'request.start';
+  /** `acquire` waits in Redis' queue; `try` takes a lease only if one is free now. */
+  readonly mode: 'acquire' | 'try';
+  /** The key asked for; `undefined`: any key. */
+  readonly key: string | undefined;
+  /** The caller's signal (acquire only). */
+  readonly signal: AbortSignal | undefined;
+  /** How the caller's promise is settled. */
+  readonly settle: RequestSettle;
+}
+
+/** A request child has ended (withdrawn, declined, failed, released or lost): it is stopped. */
+export interface RequestEndedEvent {
+  /** The event's type. */
+  readonly type: 'request.ended';
+  /** The child. */
+  readonly ref: RequestRef;
+}
+
+/** A notice reached this member, in a reply or on its channel (one path for both). */
+export interface NoticeEvent {
+  /** The event's type. */
+  readonly type: 'notice.received';
+  /** What it says. */
+  readonly notice: Notice;
+}
+
 /** Every event the member actor accepts. */
-export type MemberEvent = CountsSeenEvent | GroupsPruneEvent | MemberControlEvent;
+export type MemberEvent =
+  | CountsSeenEvent
+  | GroupsPruneEvent
+  | MemberControlEvent
+  | RequestStartEvent
+  | RequestEndedEvent
+  | NoticeEvent;
 
 /** What the member actor emits to its facade. */
 export type MemberEmitted =
   | { readonly type: 'leases.lost' }
+  | { readonly type: 'request.requested'; readonly ticket: number }
+  | { readonly type: 'requests.stopped'; readonly tickets: readonly number[] }
   | { readonly type: 'member.joined' }
   | { readonly type: 'member.withdrawn' }
   | { readonly type: 'member.stopped' };
@@ -99,18 +149,61 @@ function steer(ref: MemberGroupRef, target: number, active: number): void {
   for (let n = now.active; n > active; n--) send({ type: 'lease.release', leaseId: 0 });
 }
 
+/**
+ * Joins as the incarnation of now; on a rejoin, first becomes a new
+ * incarnation (so that Redis refuses what the old one still had on its
+ * way) and gives back whatever Redis may still count for the old ones.
+ */
+async function join(link: MemberLink): Promise<BeatOutput> {
+  const sentAt = Date.now();
+  if (link.joins > 0 && link.isJoined()) {
+    link.retiring.push(link.runner.member);
+    link.runner.member = `${link.runner.process}/${link.joins}`;
+  }
+  for (const old of link.retiring) await link.runner.leave(true, old);
+  link.retiring.length = 0;
+  link.highestLease = await link.runner.join(link.leaseTtl);
+  link.joins++;
+  link.joinedAs = link.runner.member;
+  return { status: 'ok', sentAt };
+}
+
+/** Extends membership; `gone` when Redis no longer knows the member or lost writes it had acknowledged. */
+async function heartbeat(link: MemberLink): Promise<BeatOutput> {
+  const sentAt = Date.now();
+  const beat = ++link.beats;
+  const reply = await link.runner.heartbeat(link.leaseTtl);
+  if (reply.status === 'gone') return { status: 'gone', sentAt };
+  // A last lease id below one already seen: a failover to a lagging replica, treated as lost data.
+  if (reply.lastLease < link.highestLease) return { status: 'gone', sentAt };
+  return { status: 'ok', sentAt, reply, beat };
+}
+
+/** How an action of the member tells one of its request children something, after its own step. */
+type TellRequest = (ref: RequestRef, event: RequestEvent) => void;
+
+/** Takes lease `lease` of `key`, granted to request `request`, to that request; nobody's is given back. */
+function routeGrant(context: MemberContext, tell: TellRequest, request: number, lease: number, key: string): void {
+  const { link, requests } = context;
+  if (requests.byLease.has(lease)) return;
+  const ref = requests.byId.get(request);
+  // Withdrawn or stopped while the grant was decided: give it back.
+  if (ref) tell(ref, { type: 'grant.noticed', lease, key });
+  else link.giveBack(lease);
+}
+
 const memberSetup = setup({
   types: {
     context: {} as MemberContext,
     events: {} as MemberEvent,
     emitted: {} as MemberEmitted,
-    input: {} as { member: string; leaseTtl: number },
+    input: {} as { member: string; leaseTtl: number; link: MemberLink },
   },
   actors: {
-    join: fromPromise<BeatOutput>(async () => ({ status: 'ok', sentAt: Date.now() })),
-    heartbeat: fromPromise<BeatOutput>(async () => ({ status: 'ok', sentAt: Date.now() })),
-    withdraw: fromPromise<void>(async () => {}),
-    leave: fromPromise<void>(async () => {}),
+    join: fromPromise<BeatOutput, MemberLink>(({ input }) => join(input)),
+    heartbeat: fromPromise<BeatOutput, MemberLink>(({ input }) => heartbeat(input)),
+    withdraw: fromPromise<void, MemberLink>(({ input }) => input.runner.leave(false)),
+    leave: fromPromise<void, MemberLink>(({ input }) => input.leave()),
   },
   delays: {
     beatInterval: ({ context }) => Math.max(1, Math.floor(context.leaseTtl / 3)),
@@ -120,6 +213,11 @@ const memberSetup = setup({
     isGone: ({ context, event }) =>
       context.mustRejoin || ('output' in event && (event.output as BeatOutput | undefined)?.status === 'gone'),
     hasJoined: ({ context }) => context.joined,
+    /** A reaped notice for the incarnation of now (a late one, for an incarnation already replaced, says nothing). */
+    isOwnReapNotice: ({ context, event }) =>
+      event.type === 'notice.received' &&
+      event.notice.type === 'reaped' &&
+      !context.link.isRetired(event.notice.member),
   },
   actions: {
     /** Records a successful contact and moves the local lease deadline to its send time + leaseTtl. */
@@ -139,10 +237,101 @@ const memberSetup = setup({
       enqueue.assign({ joined: true, mustRejoin: false });
       enqueue.emit({ type: 'member.joined' });
     }),
-    /** Its leases are lost: tell the facade, and rejoin at the next contact. */
-    loseLeases: enqueueActions(({ enqueue }) => {
+    /** Its leases are lost: each request holding one hears it, and the member rejoins at the next contact. */
+    loseLeases: enqueueActions(({ context, enqueue }) => {
+      for (const ref of context.requests.byLease.values()) enqueue.sendTo(ref, { type: 'lease.lost' });
       enqueue.assign({ mustRejoin: true });
       enqueue.emit({ type: 'leases.lost' });
+    }),
+    /** A rejoin loses what the old incarnation held; the first join has nothing to lose. */
+    loseLeasesOnRejoin: enqueueActions(({ context, enqueue }) => {
+      if (!context.joined) return;
+      for (const ref of context.requests.byLease.values()) enqueue.sendTo(ref, { type: 'lease.lost' });
+      enqueue.emit({ type: 'leases.lost' });
+    }),
+    /** A join went through: requests waiting for it are sent again as the new incarnation. */
+    announceJoin: enqueueActions(({ context, enqueue }) => {
+      for (const ref of context.requests.byId.values()) enqueue.sendTo(ref, { type: 'member.joined' });
+    }),
+    // Created with createActor, not spawned: spawning copies the children object (quadratic in requests).
+    startRequest: enqueueActions(({ context, event, self, enqueue }) => {
+      if (event.type !== 'request.start') return;
+      const { link, requests } = context;
+      const ticket = link.nextRequest();
+      const ref = createActor(requestMachine, {
+        parent: self,
+        id: `request:${ticket}`,
+        input: { link, requests, ticket, key: event.key, mode: event.mode, signal: event.signal, settle: event.settle },
+      }) as RequestRef;
+      requests.all.add(ref);
+      ref.on('*', (emitted) => link.hear(emitted));
+      if (event.mode === 'acquire') enqueue.emit({ type: 'request.requested', ticket });
+      ref.start();
+    }),
+    endRequest: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'request.ended') return;
+      context.requests.all.delete(event.ref);
+      enqueue.stopChild(event.ref);
+    }),
+    /** Takes a notice to the request or lease it names; a grant nobody here waits for is given back. */
+    routeNotice: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'notice.received') return;
+      const { notice } = event;
+      const { link, requests } = context;
+      if (notice.type === 'grant') {
+        link.highestLease = Math.max(link.highestLease, notice.lease);
+        enqueue.raise({ type: 'counts.seen', key: notice.key, target: notice.target, active: notice.active });
+        routeGrant(context, enqueue.sendTo, notice.request, notice.lease, notice.key);
+      } else if (notice.type === 'revoke') {
+        const ref = requests.byLease.get(notice.lease);
+        if (ref) enqueue.sendTo(ref, { type: 'lease.revoke' });
+      }
+    }),
+    /**
+     * Mends what lost notices and lost writes left undone, both ways: grants
+     * not delivered, revocations, leases Redis no longer lists (lost), and
+     * waiters Redis no longer queues (queued again); then lets go of the
+     * group children of keys no longer in use.
+     */
+    reconcile: enqueueActions(({ context, event, enqueue }) => {
+      const output = (event as { output?: BeatOutput }).output;
+      const reply = output?.reply;
+      const beat = output?.beat;
+      if (!reply || beat === undefined) return;
+      const { requests } = context;
+      const listed = new Set<number>();
+      const grantedTo = new Set<number>();
+      for (const held of reply.leases) {
+        listed.add(held.lease);
+        grantedTo.add(held.request);
+        const ref = requests.byLease.get(held.lease);
+        if (ref) {
+          if (held.revoked) enqueue.sendTo(ref, { type: 'lease.revoke' });
+        } else routeGrant(context, enqueue.sendTo, held.request, held.lease, held.key);
+      }
+      for (const [lease, ref] of requests.byLease) {
+        if (!listed.has(lease)) enqueue.sendTo(ref, { type: 'lease.unlisted', beat });
+      }
+      const waiting = new Set(reply.waiting);
+      for (const [id, ref] of requests.byId) {
+        if (!waiting.has(id) && !grantedTo.has(id)) enqueue.sendTo(ref, { type: 'request.unlisted', beat });
+      }
+      enqueue.raise({ type: 'groups.prune', inUse: requests.keysInUse() });
+    }),
+    /** Its stop withdraws every waiting request (reported as one stop) and winds its leases down. */
+    stopRequests: enqueueActions(({ context, enqueue }) => {
+      const { requests } = context;
+      const dropped: number[] = [];
+      for (const ref of requests.byId.values()) {
+        const { mode, ticket } = ref.getSnapshot().context;
+        if (mode === 'acquire') dropped.push(ticket);
+      }
+      enqueue.emit({ type: 'requests.stopped', tickets: dropped });
+      for (const ref of requests.all) enqueue.sendTo(ref, { type: 'member.stop' });
+    }),
+    stopRequestActors: enqueueActions(({ context, enqueue }) => {
+      for (const ref of context.requests.all) enqueue.stopChild(ref);
+      context.requests.all.clear();
     }),
     recordJoinError: enqueueActions(({ event, enqueue }) => {
       enqueue.assign({ joinError: (event as { error?: unknown }).error });
@@ -192,38 +381,45 @@ const memberSetup = setup({
 
 /**
  * A heartbeat in flight while the member is up: Redis no longer knowing the
- * member sends it joining again; otherwise it records the beat and goes to
- * `ok`, or to `failed` when Redis could not be reached.
+ * member sends it joining again; otherwise it records the beat, mends what
+ * the reply shows, and goes to `ok`, or to `failed` when Redis could not be reached.
  */
 function heartbeatState(to: { ok: string; failed: string }) {
   return {
     invoke: {
       src: 'heartbeat',
+      input: ({ context }: { context: MemberContext }) => context.link,
       onDone: [
         { guard: 'isGone', target: '#member.joining' },
-        { target: to.ok, actions: 'recordBeat' },
+        { target: to.ok, actions: ['recordBeat', 'reconcile'] },
       ],
       onError: to.failed,
     },
   } as const;
 }
 
+const linkOf = ({ context }: { context: MemberContext }) => context.link;
+
 /**
  * One member of a Redis pool: its connection life as
  * states — `joining`, `live`, `reconnecting`, `stopping`, `stopped` —, its
  * heartbeat as a delayed event every `leaseTtl / 3`, the local deadline of
- * its leases (last successful heartbeat's send time + `leaseTtl`), and
- * one group child per key it uses (holds a lease of, waits for, or saw in
- * a reply within the last heartbeat interval) showing that key's fleet-wide
- * counts as of the member's last reply from Redis. The Redis work itself is the `join`,
- * `heartbeat`, `withdraw` and `leave` actors its pool provides.
+ * its leases (last successful heartbeat's send time + `leaseTtl`), one
+ * request child per pending `acquire` or `tryAcquire` and per lease it
+ * holds (see `requestMachine`), and one group child per key it uses (holds
+ * a lease of, waits for, or saw in a reply within the last heartbeat
+ * interval) showing that key's fleet-wide counts as of the member's last
+ * reply from Redis. Notices reach it as one event, whether they came in a
+ * reply or on its channel; it takes each to the request or lease it names.
  */
 export const memberMachine = memberSetup.createMachine({
   id: 'member',
   context: ({ input }) => ({
     member: input.member,
     leaseTtl: input.leaseTtl,
+    link: input.link,
     groups: new MemberGroups(),
+    requests: new MemberRequests(),
     beatSentAt: 0,
     mustRejoin: false,
     joined: false,
@@ -233,23 +429,36 @@ export const memberMachine = memberSetup.createMachine({
     'counts.seen': { actions: 'observeCounts' },
     'groups.prune': { actions: 'pruneGroups' },
     'lease.deadline': { actions: 'loseLeases' },
+    'request.start': { actions: 'startRequest' },
+    'request.ended': { actions: 'endRequest' },
+    'notice.received': [{ guard: 'isOwnReapNotice', actions: 'loseLeases' }, { actions: 'routeNotice' }],
   },
   initial: 'joining',
   states: {
     joining: {
+      entry: 'loseLeasesOnRejoin',
       invoke: {
         src: 'join',
-        onDone: { target: 'live', actions: ['recordBeat', 'markJoined'] },
+        input: linkOf,
+        onDone: { target: 'live', actions: ['recordBeat', 'markJoined', 'announceJoin'] },
         onError: [
           { guard: 'hasJoined', target: 'reconnecting' },
           { target: 'stopped', actions: 'recordJoinError' },
         ],
       },
-      on: { 'member.stop': 'stopping' },
+      on: { 'member.stop': { target: 'stopping', actions: 'stopRequests' } },
     },
     live: {
       initial: 'idle',
-      on: { 'member.gone': 'joining', 'member.stop': 'stopping', 'lease.deadline': { actions: 'loseLeases' } },
+      on: {
+        'member.gone': 'joining',
+        'member.stop': { target: 'stopping', actions: 'stopRequests' },
+        'lease.deadline': { actions: 'loseLeases' },
+        'notice.received': [
+          { guard: 'isOwnReapNotice', target: 'joining', actions: 'loseLeases' },
+          { actions: 'routeNotice' },
+        ],
+      },
       states: {
         idle: { after: { beatInterval: 'beating' } },
         beating: heartbeatState({ ok: 'idle', failed: '#member.reconnecting' }),
@@ -257,7 +466,7 @@ export const memberMachine = memberSetup.createMachine({
     },
     reconnecting: {
       initial: 'waiting',
-      on: { 'member.stop': 'stopping' },
+      on: { 'member.stop': { target: 'stopping', actions: 'stopRequests' } },
       states: {
         waiting: { after: { retryDelay: 'beating' } },
         beating: heartbeatState({ ok: '#member.live', failed: 'waiting' }),
@@ -269,6 +478,7 @@ export const memberMachine = memberSetup.createMachine({
         withdrawing: {
           invoke: {
             src: 'withdraw',
+            input: linkOf,
             onDone: { target: 'draining', actions: 'emitWithdrawn' },
             onError: { target: 'draining', actions: 'emitWithdrawn' },
           },
@@ -282,10 +492,11 @@ export const memberMachine = memberSetup.createMachine({
             beating: {
               invoke: {
                 src: 'heartbeat',
+                input: linkOf,
                 // Reaped while draining: its leases are gone, so nothing is left to wait for.
                 onDone: [
                   { guard: 'isGone', target: 'idle', actions: 'loseLeases' },
-                  { target: 'idle', actions: 'recordBeat' },
+                  { target: 'idle', actions: ['recordBeat', 'reconcile'] },
                 ],
                 onError: 'idle',
               },
@@ -293,11 +504,11 @@ export const memberMachine = memberSetup.createMachine({
           },
         },
         leaving: {
-          invoke: { src: 'leave', onDone: '#member.stopped', onError: '#member.stopped' },
+          invoke: { src: 'leave', input: linkOf, onDone: '#member.stopped', onError: '#member.stopped' },
         },
       },
     },
-    stopped: { type: 'final', entry: ['stopDeadline', 'stopGroups', 'emitStopped'] },
+    stopped: { type: 'final', entry: ['stopDeadline', 'stopGroups', 'stopRequestActors', 'emitStopped'] },
   },
 });
 

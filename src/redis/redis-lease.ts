@@ -1,14 +1,16 @@
 import type { RedisLease } from './redis-pool.js';
 
-/** What a lease needs of its member. */
+/** What a lease needs of the request actor that holds it. */
 export interface RedisLeaseOwner {
-  /** Releases lease `id` in Redis; resolves once it landed or the lease was lost. */
-  release(lease: MemberLease<string>): Promise<void>;
+  /** Asks for the lease's release; the lease is told how it ended ({@link MemberLease.settleRelease}, {@link MemberLease.refuseRelease}). */
+  release(): void;
 }
 
 /**
- * A lease held by this member. Its signal is made on first read; its
- * wind-down reason (revoked, stopped, lost) is kept until then.
+ * The caller's handle on a lease held by this member. Its life (held,
+ * releasing, lost) is the state of the request actor that holds it; the
+ * handle settles `release()` as that actor says. Its signal is made on
+ * first read; its wind-down reason (revoked, stopped, lost) is kept until then.
  */
 export class MemberLease<K extends string> implements RedisLease<K> {
   #owner: RedisLeaseOwner;
@@ -16,21 +18,22 @@ export class MemberLease<K extends string> implements RedisLease<K> {
   #signal: AbortSignal | undefined;
   #reason: unknown;
   #released: Promise<void> | undefined;
+  #settle: { resolve(): void; reject(error: unknown): void } | undefined;
   /** The lease was lost: a release changes nothing in Redis. */
   lost = false;
   /** Its holder has it (with `confirmReplicas`, only once the replicas have its grant). */
   delivered = false;
-  /** The heartbeat count when it was delivered: a heartbeat sent before it cannot list it. */
-  readonly deliveredAtBeat: number;
+  /** The heartbeats sent when this member came to hold it: one sent before then cannot list it. */
+  readonly heldAtBeat: number;
 
   constructor(
     readonly id: number,
     readonly key: K,
     owner: RedisLeaseOwner,
-    deliveredAtBeat: number,
+    heldAtBeat: number,
   ) {
     this.#owner = owner;
-    this.deliveredAtBeat = deliveredAtBeat;
+    this.heldAtBeat = heldAtBeat;
   }
 
   get signal(): AbortSignal {
@@ -62,12 +65,32 @@ export class MemberLease<K extends string> implements RedisLease<K> {
   }
 
   release(): Promise<void> {
-    // A release Redis refused for good leaves the lease held: a later call tries again.
-    this.#released ??= this.#owner.release(this as MemberLease<string>).catch((error: unknown) => {
-      this.#released = undefined;
-      throw error;
+    if (this.#released) return this.#released;
+    if (this.lost) {
+      this.#released = Promise.resolve();
+      return this.#released;
+    }
+    this.#released = new Promise<void>((resolve, reject) => {
+      this.#settle = { resolve, reject };
     });
-    return this.#released;
+    const released = this.#released;
+    this.#owner.release();
+    return released;
+  }
+
+  /** The release landed, or the lease was lost while it was on its way: `release()` resolves. */
+  settleRelease(): void {
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.resolve();
+  }
+
+  /** Redis refused the release for good: `release()` rejects, the lease stays held, and a later call tries again. */
+  refuseRelease(error: unknown): void {
+    const settle = this.#settle;
+    this.#settle = undefined;
+    this.#released = undefined;
+    settle?.reject(error);
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
+import { MemberLink } from '../../src/redis/member-link.js';
 import { type BeatOutput, memberMachine } from '../../src/redis/member-machine.js';
+import type { ScriptRunner } from '../../src/redis/script-runner.js';
 import { maxLeaseTtl } from '../../src/redis/validate-options.js';
 
 // Fake timers clamp a delay above 2³¹−1 ms to 1 ms, as Node does, so a timer the bound lets overflow fires at once here too.
@@ -16,14 +18,16 @@ function longestLivedMember(heartbeat: () => Promise<BeatOutput>) {
   const seen = { beats: 0, lost: 0 };
   const machine = memberMachine.provide({
     actors: {
-      join: fromPromise<BeatOutput>(async () => ({ status: 'ok', sentAt: Date.now() })),
-      heartbeat: fromPromise<BeatOutput>(() => {
+      join: fromPromise<BeatOutput, MemberLink>(async () => ({ status: 'ok', sentAt: Date.now() })),
+      heartbeat: fromPromise<BeatOutput, MemberLink>(() => {
         seen.beats++;
         return heartbeat();
       }),
     },
   });
-  const actor = createActor(machine, { input: { member: 'm', leaseTtl: maxLeaseTtl } });
+  // The Redis work is provided above: the link's runner is never called.
+  const link = new MemberLink({} as ScriptRunner, maxLeaseTtl, new AbortController().signal);
+  const actor = createActor(machine, { input: { member: 'm', leaseTtl: maxLeaseTtl, link } });
   actor.on('leases.lost', () => {
     seen.lost++;
   });

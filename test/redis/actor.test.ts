@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { InspectionEvent } from 'xstate';
-import { LeaseRevokedError, PoolStoppedError } from '../../src/redis/index.js';
+import { LeaseLostError, LeaseRevokedError, PoolStoppedError } from '../../src/redis/index.js';
 import { poolKeys } from '../../src/redis/redis-keys.js';
+import type { RequestRef } from '../../src/redis/request-machine.js';
 import { clientKinds } from './clients.js';
 import { freshName, TestFleet, useRedisServer } from './fleet.js';
 import { redisTestsRun } from './redis-server.js';
@@ -204,6 +205,99 @@ describe.runIf(redisTestsRun).each(clientKinds)(
       });
       await lease.release();
       await held.release();
+    });
+  },
+);
+
+/** The states of `pool`'s request children, oldest first, as `a.b` strings. */
+function requestStates(pool: { actor: { getSnapshot(): { context: { requests: { all: Set<RequestRef> } } } } }) {
+  return [...pool.actor.getSnapshot().context.requests.all].map((ref) => {
+    const value = (ref.getSnapshot() as unknown as { value: unknown }).value;
+    return typeof value === 'string'
+      ? value
+      : Object.entries(value as object)
+          .flat()
+          .join('.');
+  });
+}
+
+describe.runIf(redisTestsRun).each(clientKinds)(
+  'the member’s requests and leases are states of its actor system (D7), over %s',
+  (kind) => {
+    let fleet: TestFleet;
+    beforeAll(() => {
+      fleet = new TestFleet(server.current(), kind);
+    });
+    afterEach(async () => {
+      await fleet.close();
+    });
+
+    test('a waiting acquire is a request child in queued, then granted.held, and goes once its lease is released', async () => {
+      const [a, b] = await fleet.pool(2);
+      if (!a || !b) throw new Error('no pool');
+      await a.set('x', 1);
+      const held = await a.acquire({ key: 'x' });
+      expect(requestStates(a)).toEqual(['granted.held']);
+      const waiting = b.acquire({ key: 'x' });
+      await waitFor(() => requestStates(b)[0] === 'queued', { what: 'b’s request queued' });
+      await held.release();
+      expect(requestStates(a)).toEqual([]);
+      const lease = await waiting;
+      expect(requestStates(b)).toEqual(['granted.held']);
+      await lease.release();
+      expect(requestStates(b)).toEqual([]);
+      expect(b.actor.getSnapshot().context.requests.byLease.size).toBe(0);
+    });
+
+    test('an aborted acquire’s request child is withdrawn and stopped; nothing of it stays', async () => {
+      const [a] = await fleet.pool(1);
+      if (!a) throw new Error('no pool');
+      await a.set('x', 1);
+      const held = await a.acquire({ key: 'x' });
+      const abort = new AbortController();
+      const waiting = a.acquire({ key: 'x', signal: abort.signal });
+      await waitFor(() => requestStates(a).includes('queued'), { what: 'the request queued' });
+      const [, ref] = [...a.actor.getSnapshot().context.requests.all];
+      const seen: string[] = [];
+      ref?.subscribe((snapshot) => seen.push(String((snapshot as unknown as { value: unknown }).value)));
+      abort.abort(new Error('gave up'));
+      await expect(waiting).rejects.toThrow('gave up');
+      expect(seen).toEqual(['withdrawn']);
+      expect(requestStates(a)).toEqual(['granted.held']);
+      expect(a.actor.getSnapshot().context.requests.byId.size).toBe(0);
+      await held.release();
+    });
+
+    test('a lease lost at the member’s local deadline is a request child in lost, then goes', async () => {
+      const [a] = await fleet.pool(1, { leaseTtl: 300 });
+      if (!a) throw new Error('no pool');
+      await a.set('x', 1);
+      const lease = await a.acquire({ key: 'x' });
+      const [ref] = [...a.actor.getSnapshot().context.requests.all];
+      const seen: string[] = [];
+      ref?.subscribe((snapshot) => seen.push(String((snapshot as unknown as { value: unknown }).value)));
+      a.actor.send({ type: 'lease.deadline' });
+      expect(seen).toEqual(['lost']);
+      expect(lease.signal.reason).toBeInstanceOf(LeaseLostError);
+      expect(requestStates(a)).toEqual([]);
+      await lease.release();
+    });
+
+    test('inspect sees each request child, named by its first request id, and the states it went through', async () => {
+      const events: InspectionEvent[] = [];
+      const [a] = await fleet.pool(1, { inspect: (event) => events.push(event) });
+      if (!a) throw new Error('no pool');
+      await a.set('x', 1);
+      const lease = await a.acquire();
+      await lease.release();
+      const snapshots = events.flatMap((e) =>
+        e.type === '@xstate.snapshot' && (e.actorRef as { id?: string }).id?.startsWith('request:')
+          ? [JSON.stringify((e.snapshot as { value?: unknown }).value)]
+          : [],
+      );
+      expect(snapshots).toEqual(
+        expect.arrayContaining(['"sending"', '{"granted":"held"}', '{"granted":"releasing"}', '"released"']),
+      );
     });
   },
 );

@@ -47,6 +47,19 @@ describe.runIf(redisTestsRun).each(clientKinds)(
       return { holder, slow, waiting };
     }
 
+    test('is a transition of the request actor: sending keeps the early grant, the reply takes it to granted.held', async () => {
+      const { slow, waiting } = await grantBeforeReply();
+      const [ref] = [...slow.actor.getSnapshot().context.requests.all];
+      const snapshot = () => ref?.getSnapshot() as unknown as { value: unknown; context: { early?: { key: string } } };
+      expect(snapshot().value).toBe('sending');
+      expect(snapshot().context.early?.key).toBe('x');
+      gate.open();
+      const lease = await waiting.promise;
+      expect(snapshot().value).toEqual({ granted: 'held' });
+      expect(snapshot().context.early).toBeUndefined();
+      await lease.release();
+    });
+
     test('is held until the reply comes, then settles the acquire with that lease, counted once', async () => {
       const { holder, waiting } = await grantBeforeReply();
       expect(waiting.state).toBe('pending');

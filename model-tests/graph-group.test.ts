@@ -29,6 +29,8 @@ function countsAfter(c: Counts, event: GroupEvent): Counts {
   if (event.type === 'group.close') return { ...c, closed: true };
   if (event.type === 'target.set') return { target: event.target, active: c.active };
   if (event.type === 'lease.grant') return c.active < c.target ? { ...c, active: c.active + 1 } : c;
+  // A Redis member's group takes the fleet-wide counts a reply showed as they are (DISTRIBUTED D7).
+  if (event.type === 'counts.set') return { target: event.target, active: event.active };
   return c.active > 0 ? { ...c, active: c.active - 1 } : c;
 }
 
@@ -38,6 +40,12 @@ const EVENTS: GroupEvent[] = [
   { type: 'lease.grant', leaseId: 1 },
   { type: 'lease.release', leaseId: 1 },
   { type: 'group.close' },
+  ...[
+    [1, 1],
+    [0, 1],
+    [2, 1],
+    [0, 0],
+  ].map(([target, active]): GroupEvent => ({ type: 'counts.set', target: target ?? 0, active: active ?? 0 })),
 ];
 const INPUTS = [1, 2].map((target) => ({ key: 'k', target }));
 
@@ -55,7 +63,11 @@ function feasibleEdges(): Set<string> {
       for (let active = 0; active <= 3; active++) {
         const from = { target, active, closed };
         if (standing(from) === 'retired') continue;
-        for (const event of [...[0, 1, 2, 3].map((t): GroupEvent => ({ type: 'target.set', target: t })), ...EVENTS]) {
+        const everyCounts = [0, 1, 2, 3].flatMap((t) =>
+          [0, 1, 2, 3].map((a): GroupEvent => ({ type: 'counts.set', target: t, active: a })),
+        );
+        const events = [...[0, 1, 2, 3].map((t): GroupEvent => ({ type: 'target.set', target: t })), ...EVENTS];
+        for (const event of [...events, ...everyCounts]) {
           const to = countsAfter(from, event);
           if (to !== from) edges.add(edge(standing(from), event.type, standing(to)));
         }
@@ -97,7 +109,9 @@ function replay(input: { key: string; target: number }, events: readonly GroupEv
     actor.send(event);
     counts = countsAfter(counts, event);
     const snap = actor.getSnapshot();
-    const path = events.map((e) => e.type + ('target' in e ? `(${e.target})` : '')).join(' → ');
+    const path = events
+      .map((e) => e.type + ('active' in e ? `(${e.target}, ${e.active})` : 'target' in e ? `(${e.target})` : ''))
+      .join(' → ');
     expect({ target: snap.context.target, active: snap.context.active }, path).toEqual({
       target: counts.target,
       active: counts.active,
@@ -130,7 +144,13 @@ describe('the group machine, path by path (xstate/graph)', () => {
           reached.add(name);
         };
         await path.test({
-          events: { 'target.set': execute, 'lease.grant': execute, 'lease.release': execute, 'group.close': execute },
+          events: {
+            'target.set': execute,
+            'lease.grant': execute,
+            'lease.release': execute,
+            'group.close': execute,
+            'counts.set': execute,
+          },
           states: {
             granting: expectStanding('granting'),
             saturated: expectStanding('saturated'),

@@ -1,6 +1,5 @@
 import { type ActorRefFrom, cancel, createActor, enqueueActions, fromPromise, raise, setup } from 'xstate';
 import { type GroupMachine, groupMachine } from '../machines/group/group-machine.js';
-import type { GroupEvent } from '../machines/group/group-types.js';
 import { ChildIdNamer } from '../machines/pool/child-id.js';
 import type { MemberLink } from './member-link.js';
 import { MemberRequests } from './member-requests.js';
@@ -132,22 +131,6 @@ export type MemberEmitted =
   | { readonly type: 'member.joined' }
   | { readonly type: 'member.withdrawn' }
   | { readonly type: 'member.stopped' };
-
-/** Sends a group actor the events that take it from its counts to `target`/`active`. */
-function steer(ref: MemberGroupRef, target: number, active: number): void {
-  const now = ref.getSnapshot().context;
-  const send = (event: GroupEvent) => ref.send(event);
-  if (active > now.active) {
-    // Grants are taken only below the target: lift it first.
-    const lift = Math.max(target, active);
-    if (lift !== now.target) send({ type: 'target.set', target: lift });
-    for (let n = now.active; n < active; n++) send({ type: 'lease.grant', leaseId: 0 });
-    if (target !== lift) send({ type: 'target.set', target });
-    return;
-  }
-  if (target !== now.target) send({ type: 'target.set', target });
-  for (let n = now.active; n > active; n--) send({ type: 'lease.release', leaseId: 0 });
-}
 
 /**
  * Joins as the incarnation of now; on a rejoin, first becomes a new
@@ -352,7 +335,10 @@ const memberSetup = setup({
         groups.byKey.set(event.key, ref);
         ref.start();
       }
-      steer(ref, event.target, event.active);
+      const now = ref.getSnapshot().context;
+      if (now.target !== event.target || now.active !== event.active) {
+        ref.send({ type: 'counts.set', target: event.target, active: event.active });
+      }
       groups.fresh.add(event.key);
       if (ref.getSnapshot().value === 'retired') {
         groups.byKey.delete(event.key);

@@ -13,6 +13,8 @@ function countsAfter(context: GroupCounts, event: GroupEvent): GroupCounts {
       return { target: context.target, active: context.active - 1 };
     case 'group.close':
       return context;
+    case 'counts.set':
+      return { target: event.target, active: event.active };
   }
 }
 
@@ -88,14 +90,25 @@ export const groupMachine = groupSetup.createMachine({
         'target.set': fromGranting,
         'lease.grant': fromGranting,
         'lease.release': fromGranting,
+        'counts.set': fromGranting,
         'group.close': close,
       },
     },
     saturated: {
-      on: { 'target.set': fromSaturated, 'lease.release': fromSaturated, 'group.close': close },
+      on: {
+        'target.set': fromSaturated,
+        'lease.release': fromSaturated,
+        'counts.set': fromSaturated,
+        'group.close': close,
+      },
     },
     draining: {
-      on: { 'target.set': fromDraining, 'lease.release': fromDraining, 'group.close': close },
+      on: {
+        'target.set': fromDraining,
+        'lease.release': fromDraining,
+        'counts.set': fromDraining,
+        'group.close': close,
+      },
     },
     // The pool stopped with leases of this group out: the target stays as
     // set (as Go's Get keeps it), the count goes down with each release.

@@ -40,5 +40,15 @@ export interface GroupCloseEvent {
   readonly type: 'group.close';
 }
 
-/** Every event a group actor accepts; all come from its pool. */
-export type GroupEvent = TargetSetEvent | LeaseGrantEvent | LeaseReleaseEvent | GroupCloseEvent;
+/**
+ * A Redis member saw the group's fleet-wide counts in a reply: the group
+ * takes them as they are, in one step, whatever happened between.
+ */
+export interface CountsSetEvent {
+  readonly type: 'counts.set';
+  readonly target: number;
+  readonly active: number;
+}
+
+/** Every event a group actor accepts; all come from its pool (or, for `counts.set`, its Redis member). */
+export type GroupEvent = TargetSetEvent | LeaseGrantEvent | LeaseReleaseEvent | GroupCloseEvent | CountsSetEvent;

@@ -367,7 +367,8 @@ export const requestMachine = requestSetup.createMachine({
     },
     queued: {
       on: {
-        'grant.noticed': grantedBy('holdNoticedGrant'),
+        // Granted to an incarnation retired since: that one's leave gives it back, and a join sends this again.
+        'grant.noticed': [{ guard: 'sentAsRetired' }, ...grantedBy('holdNoticedGrant')],
         'request.abort': { target: 'withdrawn', actions: ['rejectAborted', 'cancelInRedis'] },
         'member.stop': stopWhileWaiting,
         'request.unlisted': { guard: 'unlistedSinceQueued', target: 'sending' },
@@ -403,7 +404,7 @@ export const requestMachine = requestSetup.createMachine({
     granted: {
       initial: 'held',
       on: {
-        'grant.noticed': { guard: 'isOtherLease', actions: 'giveBackNoticedGrant' },
+        'grant.noticed': { guard: and(['isOtherLease', 'sentAsCurrent']), actions: 'giveBackNoticedGrant' },
         'lease.revoke': { actions: 'revoke' },
       },
       states: {

@@ -102,6 +102,44 @@ describe.runIf(redisTestsRun).each(clientKinds)('what Redis lost is found and me
     expect(await other.get('x')).toEqual({ target: 1, active: 0 });
   });
 
+  test('a grant to a waiter of an incarnation its member has retired is not delivered: that one’s leave gave it back, and the waiter queues again', async () => {
+    const name = freshName();
+    const relay = await ReplyGate.start(server.current().port);
+    gate = relay;
+    const holder = (await fleet.member(name, { leaseTtl })).pool;
+    const client = await connectClient(kind, relay.url);
+    fleet.clients.push(client);
+    const slow = await createRedisPool({ redis: client.client, name, leaseTtl });
+    fleet.members.push({ pool: slow, client });
+    probe = await fleet.client();
+    const { tag } = poolKeys('workpool', name);
+    await holder.set('x', 1);
+    const held = await holder.acquire({ key: 'x' });
+    const waiting = track(slow.acquire({ key: 'x' }));
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1, { what: 'the request queued' });
+    relay.holdNotices();
+    await held.release();
+    // Granted in Redis to the incarnation it was queued as; the notice is held back.
+    const [granted] = (await probe.command(['ZRANGE', `${tag}l:x`, '0', '0'])) as string[];
+    const firstLease = Number(String(granted).split(':')[0]);
+    relay.hold();
+    slow.actor.send({ type: 'member.gone' });
+    // The rejoin retires that incarnation; its leave (run at once, its reply held) gives the grant back.
+    await waitFor(async () => (await holder.get('x')).active === 0, { what: 'the old incarnation left' });
+    relay.openNotices();
+    await waitFor(() => slow.actor.getSnapshot().context.groups.byKey.get('x')?.getSnapshot().context.active === 1, {
+      what: 'the notice heard',
+    });
+    expect(waiting.state).toBe('pending');
+    relay.open();
+    const lease = await waitFor(() => waiting.value, { timeout: 5_000, what: 'the waiter queued again and granted' });
+    expect(lease.id).not.toBe(firstLease);
+    expect(lease.id).toBeGreaterThan(firstLease);
+    expect(await holder.tryAcquire({ key: 'x' })).toBeUndefined();
+    expect(await holder.get('x')).toEqual({ target: 1, active: 1 });
+    await lease.release();
+  });
+
   test('a tryAcquire granted before its member was reaped and rejoined does not return the reaped lease', async () => {
     const { other, settled: trying } = await reapedWhileOnItsWay((slow) => slow.tryAcquire({ key: 'x' }));
     await waitFor(() => trying.state !== 'pending', { timeout: 5_000, what: 'the tryAcquire settled' });

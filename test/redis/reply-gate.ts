@@ -2,14 +2,15 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP relay between clients and a real redis-server that can hold back
- * the replies on the connections that issue commands (not on those that
- * SUBSCRIBE), to order a reply after a notification on purpose. Commands
- * always pass at once, so Redis runs them when sent.
+ * the replies on the connections that issue commands, and apart from them
+ * the messages on those that SUBSCRIBE, to order a reply and a notification
+ * on purpose. Commands always pass at once, so Redis runs them when sent.
  */
 export class ReplyGate {
   readonly #server: Server;
   readonly #links = new Set<{ client: Socket; redis: Socket; subscriber: boolean; held: Buffer[] }>();
   #holding = false;
+  #holdingNotices = false;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -40,7 +41,20 @@ export class ReplyGate {
   open(): void {
     this.#holding = false;
     for (const link of this.#links) {
-      for (const chunk of link.held.splice(0)) link.client.write(chunk);
+      if (!link.subscriber) for (const chunk of link.held.splice(0)) link.client.write(chunk);
+    }
+  }
+
+  /** Holds every message to a subscribed connection (notices) until {@link ReplyGate.openNotices}. */
+  holdNotices(): void {
+    this.#holdingNotices = true;
+  }
+
+  /** Lets the held notices through, in order, and stops holding them. */
+  openNotices(): void {
+    this.#holdingNotices = false;
+    for (const link of this.#links) {
+      if (link.subscriber) for (const chunk of link.held.splice(0)) link.client.write(chunk);
     }
   }
 
@@ -69,7 +83,7 @@ export class ReplyGate {
       redis.write(chunk);
     });
     redis.on('data', (chunk: Buffer) => {
-      if (this.#holding && !link.subscriber) link.held.push(chunk);
+      if (link.subscriber ? this.#holdingNotices : this.#holding) link.held.push(chunk);
       else client.write(chunk);
     });
     const end = () => {

@@ -38,6 +38,22 @@ describe.runIf(redisTestsRun).each(clientKinds)('instrumentPool on a Redis membe
     expect(await metrics.values(metricNames.leaseCount)).toEqual({ [at()]: 0, [key('spam')]: 1, [key('eggs')]: 1 });
   });
 
+  test('a key this member no longer touches, drained by another member, reports 0 after one heartbeat', async () => {
+    const [a, b] = await fleet.pool(2, { leaseTtl });
+    if (!a || !b) throw new Error('no pool');
+    const metrics = new Metrics();
+    instrumentPool(a, { meter: metrics.meter, keyAttribute: (k) => k });
+    await a.set('x', 3);
+    const held = await b.acquire({ key: 'x' });
+    await a.get('x');
+    expect(await metrics.values(metricNames.leaseCount)).toEqual({ [at()]: 0, [key('x')]: 1 });
+    await held.release();
+    // One heartbeat of A's after the release: A heard nothing of x since, and uses it for nothing.
+    const before = a.actor.getSnapshot().context.beatSentAt;
+    await waitFor(() => a.actor.getSnapshot().context.beatSentAt > before, { what: 'a heartbeat of A' });
+    expect(await metrics.values(metricNames.leaseCount)).toEqual({ [at()]: 0, [key('x')]: 0 });
+  });
+
   test('a key drained to target 0 and removed reports 0, its last lease counted until released', async () => {
     const [a] = await fleet.pool(1);
     if (!a) throw new Error('no pool');

@@ -1,31 +1,8 @@
-import { Cluster } from 'ioredis';
-import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRedisPool, type RedisPool } from '../../src/redis/index.js';
 import { redisTestsRun } from '../redis/redis-server.js';
 import { type ClusterMaster, type RedisCluster, redisCli, startRedisCluster } from './cluster.js';
-
-/** Connects a cluster client of each kind; `close` disconnects it. */
-const clients = {
-  'node-redis': async (cluster: RedisCluster) => {
-    const client = createCluster({
-      rootNodes: cluster.masters.map((m) => ({ url: `redis://127.0.0.1:${m.port}` })),
-    });
-    client.on('error', () => {
-      // Reported through the pool's calls.
-    });
-    await client.connect();
-    return { client, close: () => client.destroy() };
-  },
-  ioredis: async (cluster: RedisCluster) => {
-    const client = new Cluster(
-      cluster.masters.map((m) => ({ host: '127.0.0.1', port: m.port })),
-      { lazyConnect: true },
-    );
-    await client.connect();
-    return { client, close: () => client.disconnect() };
-  },
-} as const;
+import { clusterClients as clients } from './cluster-clients.js';
 
 /** Pool names whose hash tag `{workpool:<name>}` lands on each master in turn, one pool per master. */
 async function namesOnEveryMaster(cluster: RedisCluster, label: string): Promise<Map<ClusterMaster, string>> {

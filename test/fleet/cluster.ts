@@ -20,9 +20,19 @@ export interface ClusterMaster {
   readonly slots: readonly (readonly [number, number])[];
 }
 
-/** A Redis Cluster of masters without replicas on loopback, started for a test. */
+/** One replica of a {@link RedisCluster}: its port, its process, and the master it replicates. */
+export interface ClusterReplica {
+  readonly port: number;
+  readonly masterId: string;
+  /** Its `redis-server` process (a test may pause it with SIGSTOP to make it lag). */
+  readonly process: ChildProcess;
+}
+
+/** A Redis Cluster of masters, with or without replicas, on loopback, started for a test. */
 export interface RedisCluster {
   readonly masters: readonly ClusterMaster[];
+  /** Its replicas (none unless asked for). */
+  readonly replicas: readonly ClusterReplica[];
   /** `CLUSTER KEYSLOT key`, as the cluster computes it. */
   keySlot(key: string): Promise<number>;
   /** The master serving `slot`. */
@@ -58,11 +68,13 @@ function stopNode(child: ChildProcess): Promise<void> {
 
 /**
  * Starts `masters` cluster-enabled `redis-server`s on free loopback ports
- * without persistence, joins them with `redis-cli --cluster create` (no
- * replicas), and resolves once `CLUSTER INFO` says `cluster_state:ok` on
- * every node.
+ * without persistence (and `replicasPerMaster` replicas of each), joins
+ * them with `redis-cli --cluster create`, and resolves once `CLUSTER INFO`
+ * says `cluster_state:ok` on every node and every replica's link to its
+ * master is up.
  */
-export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+export async function startRedisCluster(masters = 3, replicasPerMaster = 0): Promise<RedisCluster> {
+  const count = masters * (1 + replicasPerMaster);
   const dir = await mkdtemp(join(tmpdir(), 'workpool-cluster-'));
   const nodes: ChildProcess[] = [];
   const stopAll = async () => {
@@ -71,13 +83,13 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   };
   try {
     const ports: number[] = [];
-    while (ports.length < masters * 2) {
+    while (ports.length < count * 2) {
       const port = await freePort();
       if (!ports.includes(port)) ports.push(port);
     }
-    for (let i = 0; i < masters; i++) {
+    for (let i = 0; i < count; i++) {
       const port = ports[i] as number;
-      const busPort = ports[masters + i] as number;
+      const busPort = ports[count + i] as number;
       const child = spawn(
         'redis-server',
         [
@@ -102,8 +114,8 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       );
       nodes.push(child);
     }
-    const masterPorts = ports.slice(0, masters);
-    for (const port of masterPorts) {
+    const nodePorts = ports.slice(0, count);
+    for (const port of nodePorts) {
       await waitFor(
         `redis-server on ${port} did not answer PING`,
         10_000,
@@ -112,21 +124,47 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     }
     await run(
       'redis-cli',
-      ['--cluster', 'create', ...masterPorts.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+      [
+        '--cluster',
+        'create',
+        ...nodePorts.map((p) => `127.0.0.1:${p}`),
+        '--cluster-replicas',
+        String(replicasPerMaster),
+        '--cluster-yes',
+      ],
       { timeout: 30_000 },
     );
-    for (const port of masterPorts) {
+    for (const port of nodePorts) {
       await waitFor(`node ${port} did not report cluster_state:ok`, 20_000, async () =>
         (await redisCli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
       );
     }
-    const first = masterPorts[0] as number;
-    const described = (await redisCli(first, 'CLUSTER', 'NODES'))
-      .trim()
-      .split('\n')
+    const first = nodePorts[0] as number;
+    const describe = async () => (await redisCli(first, 'CLUSTER', 'NODES')).trim().split('\n');
+    // Replicas are assigned after the slots, and the first node hears of them by gossip.
+    await waitFor(`node ${first} did not see ${count - masters} replicas`, 20_000, async () => {
+      const slaves = (await describe()).filter((line) => line.split(' ')[2]?.includes('slave'));
+      return slaves.length === count - masters;
+    });
+    const lines = await describe();
+    const portOf = (address: string) => Number(address.split('@')[0]?.split(':')[1]);
+    const replicas: ClusterReplica[] = lines
+      .map((line) => line.trim().split(' '))
+      .filter(([, , flags = '']) => flags.includes('slave'))
+      .map(([, address = '', , masterId = '']) => {
+        const port = portOf(address);
+        return { port, masterId, process: nodes[nodePorts.indexOf(port)] as ChildProcess };
+      });
+    for (const replica of replicas) {
+      await waitFor(`replica ${replica.port} did not reach its master`, 20_000, async () =>
+        (await redisCli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
+      );
+    }
+    const described = lines
+      .filter((line) => line.split(' ')[2]?.includes('master'))
       .map((line): ClusterMaster => {
         const [id = '', address = '', , , , , , , ...ranges] = line.trim().split(' ');
-        const port = Number(address.split('@')[0]?.split(':')[1]);
+        const port = portOf(address);
         const slots = ranges
           .filter((r) => !r.startsWith('['))
           .map((r): [number, number] => {
@@ -137,6 +175,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       });
     return {
       masters: described,
+      replicas,
       async keySlot(key) {
         return Number((await redisCli(first, 'CLUSTER', 'KEYSLOT', key)).trim());
       },

@@ -125,6 +125,46 @@ describe.runIf(redisTestsRun).each(clientKinds)('the member actor, over %s', (ki
     expect(seen[1]).toEqual({ target: 0, active: 0 });
   });
 
+  test('an acquire’s abort listener may call the pool: acquire again, get and stop', async () => {
+    const [a] = await fleet.pool(1);
+    if (!a) throw new Error('no pool');
+    await a.set('x', 1);
+    const held = await a.acquire({ key: 'x' });
+    const abort = new AbortController();
+    const calls: Array<Promise<unknown>> = [];
+    const waiting = a.acquire({ key: 'x', signal: abort.signal });
+    abort.signal.addEventListener('abort', () => {
+      calls.push(a.acquire({ key: 'x' }).catch((e: unknown) => e));
+      calls.push(a.get('x'));
+      calls.push(a.stop());
+    });
+    await waitFor(() => requestStates(a).includes('queued'), { what: 'the request queued' });
+    abort.abort(new Error('gave up'));
+    await expect(waiting).rejects.toThrow('gave up');
+    const [again, counts] = await Promise.all(calls);
+    expect(again).toBeInstanceOf(PoolStoppedError);
+    expect(counts).toEqual({ target: 1, active: 1 });
+    expect(held.signal.reason).toBeInstanceOf(PoolStoppedError);
+    await held.release();
+    await a.done;
+    expect(requestStates(a)).toEqual([]);
+  });
+
+  test('a lost lease’s signal listener may stop the member and release the lease', async () => {
+    const [a] = await fleet.pool(1);
+    if (!a) throw new Error('no pool');
+    await a.set('x', 1);
+    const lease = await a.acquire({ key: 'x' });
+    const seen: unknown[] = [];
+    lease.signal.addEventListener('abort', () => {
+      seen.push(lease.signal.reason);
+      void a.stop().then(() => lease.release().then(() => seen.push('released')));
+    });
+    a.actor.send({ type: 'lease.deadline' });
+    await a.done;
+    expect(seen).toEqual([expect.any(LeaseLostError), 'released']);
+  });
+
   test('a pool.signal listener may call the pool', async () => {
     const [a] = await fleet.pool(1);
     if (!a) throw new Error('no pool');

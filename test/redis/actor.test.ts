@@ -10,6 +10,17 @@ import { waitFor } from './wait-for.js';
 
 const server = useRedisServer({ beforeAll, afterAll });
 
+/** A member with an inspect observer that sets a key, acquires and releases once; the events it saw. */
+async function inspectedCycle(fleet: TestFleet) {
+  const events: InspectionEvent[] = [];
+  const [a] = await fleet.pool(1, { inspect: (event) => events.push(event) });
+  if (!a) throw new Error('no pool');
+  await a.set('x', 1);
+  const lease = await a.acquire();
+  await lease.release();
+  return { a, events };
+}
+
 describe.runIf(redisTestsRun).each(clientKinds)('the member actor, over %s', (kind) => {
   let fleet: TestFleet;
   beforeAll(() => {
@@ -65,12 +76,7 @@ describe.runIf(redisTestsRun).each(clientKinds)('the member actor, over %s', (ki
   });
 
   test('inspect sees the member actor, its group children and their events', async () => {
-    const events: InspectionEvent[] = [];
-    const [a] = await fleet.pool(1, { inspect: (event) => events.push(event) });
-    if (!a) throw new Error('no pool');
-    await a.set('x', 1);
-    const lease = await a.acquire();
-    await lease.release();
+    const { a, events } = await inspectedCycle(fleet);
     const ids = new Set(events.map((event) => (event.actorRef as { id?: string }).id));
     expect(ids).toContain('group:x');
     expect(events.some((e) => e.type === '@xstate.event' && e.event.type === 'counts.seen')).toBe(true);
@@ -324,12 +330,7 @@ describe.runIf(redisTestsRun).each(clientKinds)(
     });
 
     test('inspect sees each request child, named by its first request id, and the states it went through', async () => {
-      const events: InspectionEvent[] = [];
-      const [a] = await fleet.pool(1, { inspect: (event) => events.push(event) });
-      if (!a) throw new Error('no pool');
-      await a.set('x', 1);
-      const lease = await a.acquire();
-      await lease.release();
+      const { events } = await inspectedCycle(fleet);
       const snapshots = events.flatMap((e) =>
         e.type === '@xstate.snapshot' && (e.actorRef as { id?: string }).id?.startsWith('request:')
           ? [JSON.stringify((e.snapshot as { value?: unknown }).value)]

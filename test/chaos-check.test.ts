@@ -127,6 +127,22 @@ describe('leases seen in Redis that no worker logged', () => {
     expect(classify(seen(7, 1, 1_000), logs, chaos).counts['acquire ended first']).toBe(1);
   });
 
+  it('a stall of the holder’s process widens the window by the stall, on either side', () => {
+    const stall = (t0: number, t: number): MemberEvent => ({ ev: 'stall', t0, t });
+    // The cancel waited out a stall before the grant was seen; the abort was logged after a stall.
+    const cancelLate = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 100 }, stall(150, 800), left(9_000))];
+    expect(classify(seen(7, 1, 1_000), cancelLate).counts['acquire ended first']).toBe(1);
+    const loggedLate = [
+      member(1, stall(900, 1_500), { ev: 'op', op: 'acquire', what: 'aborted', t: 1_500 }, left(9_000)),
+    ];
+    expect(classify(seen(7, 1, 1_000), loggedLate).counts['acquire ended first']).toBe(1);
+    // Without the stalls, neither explains it.
+    const plain = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 100 }, left(9_000))];
+    expect(classify(seen(7, 1, 1_000), plain).counts.unexplained).toBe(1);
+    const late = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 1_500 }, left(9_000))];
+    expect(classify(seen(7, 1, 1_000), late).counts.unexplained).toBe(1);
+  });
+
   it('an acquire that ended long before the lease was seen, or a lease held long, does not explain it', () => {
     const logs = [member(1, { ev: 'op', op: 'acquire', what: 'aborted', t: 100 }, left(9_000))];
     expect(classify(seen(7, 1, 1_000), logs).unexplained).toEqual([7]);

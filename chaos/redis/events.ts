@@ -31,7 +31,13 @@ export type MemberEvent =
       readonly t: number;
     }
   /** The member left after `stop()`. */
-  | { readonly ev: 'left'; readonly t: number };
+  | { readonly ev: 'left'; readonly t: number }
+  /**
+   * The member's event loop ran nothing from `t0` to `t` (a timer due every
+   * 20 ms came late by more than 100 ms): the process was starved of CPU or
+   * blocked, so whatever it had to send or log waited as long.
+   */
+  | { readonly ev: 'stall'; readonly t0: number; readonly t: number };
 
 /** What the run itself logs about the chaos it causes. */
 export type ChaosEvent =

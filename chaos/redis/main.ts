@@ -314,9 +314,12 @@ if (result.grants > 0 && Math.max(...logged.keys()) > state.findings.lastLeaseId
 }
 
 const errorCounts = new Map<string, number>();
+const stalls: number[] = [];
 for (const { events } of logs) {
-  for (const e of events)
+  for (const e of events) {
     if (e.ev === 'op') errorCounts.set(`${e.op}: ${e.what}`, (errorCounts.get(`${e.op}: ${e.what}`) ?? 0) + 1);
+    else if (e.ev === 'stall') stalls.push(e.t - e.t0);
+  }
 }
 console.log(
   [
@@ -330,6 +333,7 @@ console.log(
         ]
       : []),
     `chaos: ${figures.kills} kill -9, ${figures.pauses} SIGSTOP/SIGCONT (${figures.longPauses} longer than leaseTtl), ${figures.stops} stop+restart, ${figures.redisPauses} CLIENT PAUSE`,
+    `member stalls (event loop late by over 100 ms: a starved machine): ${stalls.length}, longest ${Math.max(0, ...stalls).toFixed(0)} ms`,
     `grants: ${result.grants.toLocaleString('en-US')}, released: ${result.released.toLocaleString('en-US')}, lost (LeaseLostError): ${result.lost}, revoked by set: ${result.revoked}, sets: ${result.sets}`,
     `other outcomes: ${[...errorCounts].map(([what, n]) => `${what} ${n}`).join(', ') || 'none'}`,
     `Redis snapshots: ${state.findings.snapshots}, leases seen in them: ${state.findings.seen.size}; never logged as granted: ` +

@@ -31,6 +31,10 @@ export interface MemberConfig {
   readonly client: 'node-redis' | 'ioredis';
 }
 
+/** How often the stall detector runs, and how late it must run to log a stall, ms. */
+const TICK_MS = 20;
+const STALL_MS = 100;
+
 const config = JSON.parse(process.env.CHAOS_MEMBER ?? '{}') as MemberConfig;
 const fd = openSync(config.log, 'a');
 const log = (event: MemberEvent) => writeSync(fd, `${JSON.stringify(event)}\n`);
@@ -184,6 +188,13 @@ const { client, pool } = await join();
 log({ ev: 'join', member: pool.member, pid: process.pid, t: now() });
 process.send?.('ready');
 setInterval(logCounts, 1_000).unref();
+// A starved process sends its cancels and logs its aborts late: the checker widens its windows by what is logged here.
+let tick = now();
+setInterval(() => {
+  const t = now();
+  if (t - tick > STALL_MS) log({ ev: 'stall', t0: tick, t });
+  tick = t;
+}, TICK_MS).unref();
 const workers = Array.from({ length: config.workers }, () => worker(pool));
 process.once('SIGTERM', () => {
   running.abort();

@@ -59,14 +59,16 @@ export function classifyUnlogged(
   const granted = new Set<number>();
   const byMember = new Map<
     string,
-    { killedAt: number | undefined; endedAcquires: number[]; pauses: [number, number][] }
+    { killedAt: number | undefined; endedAcquires: number[]; pauses: [number, number][]; stalls: [number, number][] }
   >();
   for (const { events } of logs) {
     const join = events.find((e) => e.ev === 'join');
     const endedAcquires: number[] = [];
+    const stalls: [number, number][] = [];
     for (const e of events) {
       if (e.ev === 'grant') granted.add(e.id);
       else if (e.ev === 'op' && e.op === 'acquire') endedAcquires.push(e.t);
+      else if (e.ev === 'stall') stalls.push([e.t0, e.t]);
     }
     if (join?.ev !== 'join') continue;
     const pauses: [number, number][] = [];
@@ -75,7 +77,7 @@ export function classifyUnlogged(
       if (c.ev === 'pause' && c.pid === join.pid) pauses.push([c.t0, c.t]);
       if (c.ev === 'kill' && c.pid === join.pid) killedAt = c.t;
     }
-    byMember.set(join.member, { killedAt, endedAcquires, pauses });
+    byMember.set(join.member, { killedAt, endedAcquires, pauses, stalls });
   }
   const counts: Record<UnloggedCause, number> = {
     'holder killed': 0,
@@ -90,19 +92,25 @@ export function classifyUnlogged(
   // A failover is a pause too, until members have reached the new primary (its window's end): a cancel sent
   // meanwhile lands only then, so a lease granted to an aborted waiter on the new primary is given back late.
   for (const w of failovers) redisPauses.push([w.kill, w.until]);
+  const overlap = (spans: readonly [number, number][], from: number, to: number) =>
+    spans.reduce((sum, [t0, t]) => sum + Math.max(0, Math.min(t, to) - Math.max(t0, from)), 0);
   // Redis paused (CLIENT PAUSE) delays the grant and the give-back by as long as it lasts.
-  const pausedWithin = (from: number, to: number) =>
-    redisPauses.reduce((sum, [t0, t]) => sum + Math.max(0, Math.min(t, to) - Math.max(t0, from)), 0);
+  const pausedWithin = (from: number, to: number) => overlap(redisPauses, from, to);
   const unexplained: number[] = [];
   for (const [id, lease] of seen) {
     if (granted.has(id)) continue;
     // Redis names a rejoined member `<id>/<n>`; its log, by the id alone.
     const holder = byMember.get(memberProcess(lease.member));
     let cause: UnloggedCause = 'unexplained';
-    const before = ABORT_BEFORE_SEEN_MS + pausedWithin(lease.firstT - ABORT_BEFORE_SEEN_MS - 2_000, lease.firstT);
+    // A stall of the holder's process delays its cancel, its give-back and the log of its abort alike.
+    const stalled = (from: number, to: number) => overlap(holder?.stalls ?? [], from, to);
+    const earlier = lease.firstT - ABORT_BEFORE_SEEN_MS - 2_000;
+    const before = ABORT_BEFORE_SEEN_MS + pausedWithin(earlier, lease.firstT) + stalled(earlier, lease.firstT);
+    const after = NOTICE_MS + stalled(lease.firstT - ABORT_BEFORE_SEEN_MS, lease.lastT + 2_000);
     const givenBack =
-      lease.lastT - lease.firstT <= GIVEN_BACK_WITHIN_MS + pausedWithin(lease.firstT, lease.lastT) &&
-      holder?.endedAcquires.some((t) => t >= lease.firstT - before && t <= lease.lastT + NOTICE_MS);
+      lease.lastT - lease.firstT <=
+        GIVEN_BACK_WITHIN_MS + pausedWithin(lease.firstT, lease.lastT) + stalled(lease.firstT, lease.lastT) &&
+      holder?.endedAcquires.some((t) => t >= lease.firstT - before && t <= lease.lastT + after);
     if (givenBack) cause = 'acquire ended first';
     else if (
       failovers.some(

@@ -11,6 +11,9 @@ export type {
   MemberControlEvent,
   MemberEvent,
   MemberMachine,
+  NoticeEvent,
+  RequestEndedEvent,
+  RequestStartEvent,
 } from './member-machine.js';
 export type {
   CreateRedisPoolOptions,

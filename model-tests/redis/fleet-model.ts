@@ -7,7 +7,8 @@ import { type Outcome, PoolModel, type Want } from '../model.js';
  * a member's `stop()` rejects its own waiters, asks its own leases to wind
  * down and leaves the fleet's targets alone; `drained()` waits for its own
  * leases). Revocations by `set` are the pool model's (S11), whichever
- * member holds the lease.
+ * member holds the lease. A member's rejoin (D6, D7) loses its leases and
+ * queues its waiters again ({@link rejoin}).
  */
 export class FleetModel {
   readonly pool = new PoolModel();
@@ -18,6 +19,8 @@ export class FleetModel {
   readonly leaseMember = new Map<number, number>();
   /** Leases (the model's ids) whose signal aborted because their member stopped, before any revocation. */
   readonly stoppedLeases = new Set<number>();
+  /** Leases (the model's ids) lost by a rejoin of their member while out: their signal aborts with LeaseLostError unless it already had. */
+  readonly lostLeases = new Set<number>();
   readonly #drains: { request: number; member: number }[] = [];
   #seen = 0;
 
@@ -26,8 +29,9 @@ export class FleetModel {
   }
 
   /** Why lease `leaseId`'s signal aborted (the first reason wins), or `undefined`. */
-  windDown(leaseId: number): 'revoked' | 'stopped' | undefined {
-    return this.stoppedLeases.has(leaseId) ? 'stopped' : this.pool.windDown.get(leaseId);
+  windDown(leaseId: number): 'revoked' | 'stopped' | 'lost' | undefined {
+    if (this.stoppedLeases.has(leaseId)) return 'stopped';
+    return this.pool.windDown.get(leaseId) ?? (this.lostLeases.has(leaseId) ? 'lost' : undefined);
   }
 
   /** What settled since the last {@link takeOutcomes}. */
@@ -120,5 +124,52 @@ export class FleetModel {
   drained(member: number, request: number): void {
     this.#drains.push({ request, member });
     this.#settleDrains();
+  }
+
+  /**
+   * Member `member` rejoins as a new incarnation while its request
+   * `fresh` is on its way (D6, D7). What Redis does, in order:
+   * - if `fresh` reached Redis as the old incarnation (`reachedRedis`), it
+   *   was queued or granted there like any acquire;
+   * - the old incarnation leaves (or is reaped, D3): its waiters are dropped
+   *   first, then its leases given back, oldest first (the order its lease
+   *   hash lists them), so their capacity goes to the oldest waiters of the
+   *   other members; a lease delivered to the caller is lost (its signal
+   *   aborts with LeaseLostError unless it had already wound down), a grant
+   *   to `fresh` was never its caller's;
+   * - the new incarnation sends its waiters again, `fresh` last, in their
+   *   original order: each queues at the back, or is granted at once.
+   */
+  rejoin(member: number, fresh: { request: number; want: Want }, reachedRedis: boolean): void {
+    this.requestMember.set(fresh.request, member);
+    if (reachedRedis) {
+      this.pool.acquire(fresh.request, fresh.want);
+      const i = this.pool.outcomes.findIndex((o) => o.kind === 'lease' && o.request === fresh.request);
+      if (i >= 0) {
+        const [granted] = this.pool.outcomes.splice(i, 1);
+        if (granted?.kind === 'lease') {
+          this.leaseMember.set(granted.leaseId, member);
+          this.pool.delivered.splice(
+            this.pool.delivered.findIndex((l) => l.leaseId === granted.leaseId),
+            1,
+          );
+        }
+      }
+    }
+    const waiters = this.pool.waiters;
+    const dropped = waiters.filter((w) => this.requestMember.get(w.request) === member);
+    for (const w of dropped) waiters.splice(waiters.indexOf(w), 1);
+    const held = [...this.pool.out.keys()].filter((id) => this.leaseMember.get(id) === member).sort((a, b) => a - b);
+    const delivered = new Set(this.pool.delivered.map((l) => l.leaseId));
+    for (const id of held) {
+      if (delivered.has(id)) this.lostLeases.add(id);
+      this.pool.release(id);
+    }
+    // Its drained() calls settle now: it holds nothing until its waiters are granted again.
+    this.#assignLeases();
+    // Granted as the old incarnation (and given back above), or never reached it: sent again, newest of all.
+    if (!dropped.some((w) => w.request === fresh.request)) dropped.push({ request: fresh.request, want: fresh.want });
+    for (const w of dropped) this.pool.acquire(w.request, w.want);
+    this.#assignLeases();
   }
 }

@@ -6,6 +6,7 @@ import { AbortReason } from '../system.js';
 import { FleetModel } from './fleet-model.js';
 import { afterRedisStep, REDIS_KEYS } from './redis-check.js';
 import { type ModelClient, RedisSystem } from './redis-system.js';
+import { REJOIN_TRIGGERS, RejoinCommand } from './rejoin-command.js';
 
 /** A model-based command over the members of one Redis pool. */
 export type RedisCommand = fc.AsyncCommand<FleetModel, RedisSystem>;
@@ -165,8 +166,20 @@ const targetArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<unknown>(-1, 1.5, Number.NaN, 2 ** 53, '2', null) },
 );
 
-/** Stories of calls spread over `members` members of one pool; `stop` only where there are several. */
-export function redisCommands(members: number, maxCommands: number): fc.Arbitrary<Iterable<RedisCommand>> {
+/** Which faults a story may hold besides the calls: members rejoining mid-acquire. */
+export interface RedisFaults {
+  readonly rejoin?: boolean;
+}
+
+/**
+ * Stories of calls spread over `members` members of one pool; `stop` only
+ * where there are several; rejoins as `faults` asks.
+ */
+export function redisCommands(
+  members: number,
+  maxCommands: number,
+  faults: RedisFaults = {},
+): fc.Arbitrary<Iterable<RedisCommand>> {
   const member = fc.nat(members - 1);
   const command = fc.oneof(
     {
@@ -199,6 +212,12 @@ export function redisCommands(members: number, maxCommands: number): fc.Arbitrar
     { weight: 2, arbitrary: fc.nat(20).map((p) => new AbortCommand(p)) },
     { weight: 1, arbitrary: member.map((m) => new DrainedCommand(m)) },
     { weight: members > 1 ? 1 : 0, arbitrary: member.map((m) => new StopCommand(m)) },
+    {
+      weight: faults.rejoin ? 3 : 0,
+      arbitrary: fc
+        .tuple(member, wantArb, fc.constantFrom<'none' | 'live'>('none', 'live'), fc.constantFrom(...REJOIN_TRIGGERS))
+        .map(([m, w, s, via]) => new RejoinCommand(m, w, s, via)),
+    },
   );
   const replayPath = process.env.FUZZ_REPLAY_PATH;
   return fc.commands([command], { maxCommands, size: 'max', ...(replayPath === undefined ? {} : { replayPath }) });

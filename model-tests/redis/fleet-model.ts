@@ -8,7 +8,10 @@ import { type Outcome, PoolModel, type Want } from '../model.js';
  * down and leaves the fleet's targets alone; `drained()` waits for its own
  * leases). Revocations by `set` are the pool model's (S11), whichever
  * member holds the lease. A member's rejoin (D6, D7) loses its leases and
- * queues its waiters again ({@link rejoin}).
+ * queues its waiters again ({@link rejoin}). After a failover to a lagging
+ * replica Redis' state is no longer what the calls made it: the model is
+ * then `exact` no more, its methods change nothing, and the run checks
+ * D11's invariants instead.
  */
 export class FleetModel {
   readonly pool = new PoolModel();
@@ -21,6 +24,10 @@ export class FleetModel {
   readonly stoppedLeases = new Set<number>();
   /** Leases (the model's ids) lost by a rejoin of their member while out: their signal aborts with LeaseLostError unless it already had. */
   readonly lostLeases = new Set<number>();
+  /** Whether Redis' state is still what the calls made it (no failover to a lagging replica yet). */
+  exact = true;
+  /** A replica has copied the pool's keys at least once, so a failover can promote it. */
+  replicaSynced = false;
   readonly #drains: { request: number; member: number }[] = [];
   #seen = 0;
 
@@ -73,11 +80,13 @@ export class FleetModel {
   }
 
   set(key: string, target: number): void {
+    if (!this.exact) return;
     this.pool.set(key, target);
     this.#assignLeases();
   }
 
   acquire(member: number, request: number, want: Want): void {
+    if (!this.exact) return;
     this.requestMember.set(request, member);
     if (this.stopped[member]) this.pool.outcomes.push({ request, kind: 'stopped' });
     else this.pool.acquire(request, want);
@@ -85,18 +94,20 @@ export class FleetModel {
   }
 
   tryAcquire(member: number, want: Want): number | undefined {
-    if (this.stopped[member]) return undefined;
+    if (this.stopped[member] || !this.exact) return undefined;
     const lease = this.pool.tryAcquire(want);
     if (lease) this.leaseMember.set(lease.leaseId, member);
     return lease?.leaseId;
   }
 
   release(leaseId: number): void {
+    if (!this.exact) return;
     this.pool.release(leaseId);
     this.#assignLeases();
   }
 
   abort(request: number): void {
+    if (!this.exact) return;
     this.pool.abort(request);
   }
 
@@ -122,6 +133,7 @@ export class FleetModel {
   }
 
   drained(member: number, request: number): void {
+    if (!this.exact) return;
     this.#drains.push({ request, member });
     this.#settleDrains();
   }
@@ -141,6 +153,7 @@ export class FleetModel {
    *   original order: each queues at the back, or is granted at once.
    */
   rejoin(member: number, fresh: { request: number; want: Want }, reachedRedis: boolean): void {
+    if (!this.exact) return;
     this.requestMember.set(fresh.request, member);
     if (reachedRedis) {
       this.pool.acquire(fresh.request, fresh.want);

@@ -4,9 +4,12 @@ import { createRedisPool } from '../../src/redis/index.js';
 import { scriptSources } from '../../src/redis/scripts.generated.js';
 import { connectClient, type TestClient } from '../../test/redis/clients.js';
 import { type RedisServer, redisTestsRun, startRedisServer } from '../../test/redis/redis-server.js';
-import { checkProperty } from '../runs.js';
+import { checkProperty, FUZZING } from '../runs.js';
 import { redisCommands, runRedisCommands } from './redis-commands.js';
 import type { ModelClient } from './redis-system.js';
+
+/** Each property's time under `npm test`; none under `npm run fuzz`, whose 100× the runs would outlast it. */
+const PROPERTY_MS = FUZZING ? 0 : 180_000;
 
 /** Short, so that a heartbeat interval (200 ms) fits in a story's steps. */
 const FAILOVER_LEASE_TTL = 600;
@@ -19,7 +22,7 @@ const FAILOVER_LEASE_TTL = 600;
  * replica promoted (D11's invariants checked after it). Bounded under
  * `npm test`; `npm run fuzz` runs 100× more.
  */
-describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () => {
+describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', { timeout: PROPERTY_MS }, () => {
   let server: RedisServer | undefined;
   const connections: TestClient[] = [];
   const clients: ModelClient[] = [];
@@ -52,7 +55,7 @@ describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () =
       ),
       25,
     );
-  }, 120_000);
+  });
 
   test('stories of calls spread over three members of one pool settle as the model says', async () => {
     await checkProperty(
@@ -60,7 +63,7 @@ describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () =
       fc.asyncProperty(redisCommands(3, 50), (commands) => runRedisCommands(clients, commands, createRedisPool)),
       25,
     );
-  }, 120_000);
+  });
 
   test('members rejoining with an acquire on its way lose their leases and queue their waiters again, as the model says', async () => {
     await checkProperty(
@@ -70,7 +73,7 @@ describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () =
       ),
       25,
     );
-  }, 120_000);
+  });
 
   test('after a lagging replica is promoted, fencing ids never go back and lost state is mended within a heartbeat interval', async () => {
     await checkProperty(
@@ -80,5 +83,5 @@ describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () =
       ),
       40,
     );
-  }, 180_000);
+  });
 });

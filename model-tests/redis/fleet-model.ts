@@ -1,4 +1,4 @@
-import { type Outcome, PoolModel, type Want } from '../model.js';
+import { type ModelWaiter, type Outcome, PoolModel, type Want } from '../model.js';
 
 /**
  * The model of SPEC (`model.ts`) seen by several members of one Redis pool
@@ -143,12 +143,7 @@ export class FleetModel {
    * `fresh` is on its way (D6, D7). What Redis does, in order:
    * - if `fresh` reached Redis as the old incarnation (`reachedRedis`), it
    *   was queued or granted there like any acquire;
-   * - the old incarnation leaves (or is reaped, D3): its waiters are dropped
-   *   first, then its leases given back, oldest first (the order its lease
-   *   hash lists them), so their capacity goes to the oldest waiters of the
-   *   other members; a lease delivered to the caller is lost (its signal
-   *   aborts with LeaseLostError unless it had already wound down), a grant
-   *   to `fresh` was never its caller's;
+   * - the old incarnation leaves (or is reaped, D3): see {@link #leave};
    * - the new incarnation sends its waiters again, `fresh` last, in their
    *   original order: each queues at the back, or is granted at once.
    */
@@ -158,17 +153,58 @@ export class FleetModel {
     if (reachedRedis) {
       this.pool.acquire(fresh.request, fresh.want);
       const i = this.pool.outcomes.findIndex((o) => o.kind === 'lease' && o.request === fresh.request);
-      if (i >= 0) {
-        const [granted] = this.pool.outcomes.splice(i, 1);
-        if (granted?.kind === 'lease') {
-          this.leaseMember.set(granted.leaseId, member);
-          this.pool.delivered.splice(
-            this.pool.delivered.findIndex((l) => l.leaseId === granted.leaseId),
-            1,
-          );
-        }
-      }
+      const granted = i >= 0 ? this.pool.outcomes.splice(i, 1)[0] : undefined;
+      if (granted?.kind === 'lease') this.#undelivered(member, granted.leaseId);
     }
+    const dropped = this.#leave(member);
+    // Granted as the old incarnation (and given back by its leave), or never reached it: sent again, newest of all.
+    if (!dropped.some((w) => w.request === fresh.request)) dropped.push({ request: fresh.request, want: fresh.want });
+    for (const w of dropped) this.pool.acquire(w.request, w.want);
+    this.#assignLeases();
+  }
+
+  /**
+   * As {@link rejoin}, for a `tryAcquire` on its way: taken as the old
+   * incarnation's try if it reached Redis (a grant there is given back by
+   * the leave, so it is not the caller's), and tried again after the
+   * waiters are sent again, newest of all. Returns the model's lease the
+   * second try gets, if any. When the old incarnation's try found nothing,
+   * that is an answer as right as the second try's (the try then happened
+   * before the leave): `gotNothing` (the caller got none) takes it.
+   */
+  rejoinTrying(member: number, want: Want, reachedRedis: boolean, gotNothing: boolean): number | undefined {
+    if (!this.exact) return undefined;
+    let firstFoundNothing = false;
+    if (reachedRedis) {
+      const granted = this.pool.tryAcquire(want);
+      if (granted) this.#undelivered(member, granted.leaseId);
+      else firstFoundNothing = true;
+    }
+    for (const w of this.#leave(member)) this.pool.acquire(w.request, w.want);
+    this.#assignLeases();
+    if (firstFoundNothing && gotNothing) return undefined;
+    return this.tryAcquire(member, want);
+  }
+
+  /** Lease `leaseId`, granted to `member`'s request as an incarnation it has left, never reached its caller. */
+  #undelivered(member: number, leaseId: number): void {
+    this.leaseMember.set(leaseId, member);
+    this.pool.delivered.splice(
+      this.pool.delivered.findIndex((l) => l.leaseId === leaseId),
+      1,
+    );
+  }
+
+  /**
+   * The old incarnation of `member` leaves (or is reaped, D3): its waiters
+   * are dropped first, then its leases given back, oldest first (the order
+   * its lease hash lists them), so their capacity goes to the oldest waiters
+   * of the other members; a lease delivered to its caller is lost (its
+   * signal aborts with LeaseLostError unless it had already wound down).
+   * Its drained() calls settle: it holds nothing until its waiters are
+   * granted again. Returns the dropped waiters, oldest first.
+   */
+  #leave(member: number): ModelWaiter[] {
     const waiters = this.pool.waiters;
     const dropped = waiters.filter((w) => this.requestMember.get(w.request) === member);
     for (const w of dropped) waiters.splice(waiters.indexOf(w), 1);
@@ -178,11 +214,7 @@ export class FleetModel {
       if (delivered.has(id)) this.lostLeases.add(id);
       this.pool.release(id);
     }
-    // Its drained() calls settle now: it holds nothing until its waiters are granted again.
     this.#assignLeases();
-    // Granted as the old incarnation (and given back above), or never reached it: sent again, newest of all.
-    if (!dropped.some((w) => w.request === fresh.request)) dropped.push({ request: fresh.request, want: fresh.want });
-    for (const w of dropped) this.pool.acquire(w.request, w.want);
-    this.#assignLeases();
+    return dropped;
   }
 }

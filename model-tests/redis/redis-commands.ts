@@ -231,8 +231,14 @@ export function redisCommands(
     {
       weight: faults.rejoin ? 3 : 0,
       arbitrary: fc
-        .tuple(member, wantArb, fc.constantFrom<'none' | 'live'>('none', 'live'), fc.constantFrom(...REJOIN_TRIGGERS))
-        .map(([m, w, s, via]) => new RejoinCommand(m, w, s, via)),
+        .tuple(
+          member,
+          fc.constantFrom<'acquire' | 'tryAcquire'>('acquire', 'acquire', 'tryAcquire'),
+          wantArb,
+          fc.constantFrom<'none' | 'live'>('none', 'live'),
+          fc.constantFrom(...REJOIN_TRIGGERS),
+        )
+        .map(([m, c, w, s, via]) => new RejoinCommand(m, c, w, s, via)),
     },
     { weight: faults.failover ? 3 : 0, arbitrary: fc.constant(new ReplicaSyncCommand()) },
     { weight: faults.failover ? 3 : 0, arbitrary: fc.constant(new FailoverCommand()) },

@@ -65,9 +65,9 @@ describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', { ti
     );
   });
 
-  test('members rejoining with an acquire on its way lose their leases and queue their waiters again, as the model says', async () => {
+  test('members rejoining with an acquire or a tryAcquire on its way lose their leases and queue their waiters again, as the model says', async () => {
     await checkProperty(
-      'members rejoining with an acquire on its way lose their leases and queue their waiters again, as the model says',
+      'members rejoining with an acquire or a tryAcquire on its way lose their leases and queue their waiters again, as the model says',
       fc.asyncProperty(redisCommands(3, 40, { rejoin: true }), (commands) =>
         runRedisCommands(clients, commands, createRedisPool),
       ),

@@ -18,7 +18,7 @@ export interface RedisRequest {
   readonly member: number;
   readonly want: Want | undefined;
   readonly controller: AbortController | undefined;
-  /** The test's event count when it was asked: a lease delivered before this cannot have been granted to it. */
+  /** The test's event count when it was asked: a lease that reached the test before then was granted before any grant to this request, so its id is lower (D1, D11). */
   readonly askedAt: number;
   settled: boolean;
 }

@@ -3,9 +3,12 @@ import type { createRedisPool } from '../../src/redis/index.js';
 import { showKey } from '../keys.js';
 import type { Want } from '../model.js';
 import { AbortReason } from '../system.js';
+import { RELEASE_MS, settleWithin } from './failover-check.js';
+import { FailoverCommand, forgetReplica, ReplicaSyncCommand } from './failover-commands.js';
 import { FleetModel } from './fleet-model.js';
 import { afterRedisStep, REDIS_KEYS } from './redis-check.js';
 import { type ModelClient, RedisSystem } from './redis-system.js';
+import { REJOIN_TRIGGERS, RejoinCommand } from './rejoin-command.js';
 
 /** A model-based command over the members of one Redis pool. */
 export type RedisCommand = fc.AsyncCommand<FleetModel, RedisSystem>;
@@ -60,7 +63,7 @@ class AcquireCommand implements RedisCommand {
   check = () => true;
   async run(model: FleetModel, real: RedisSystem): Promise<void> {
     const { request } = real.acquire(this.member, this.want, this.signal);
-    if (this.signal === 'aborted') {
+    if (this.signal === 'aborted' && model.exact) {
       model.requestMember.set(request, this.member);
       model.pool.outcomes.push({ request, kind: 'aborted' });
     } else model.acquire(this.member, request, this.want);
@@ -78,6 +81,7 @@ class TryAcquireCommand implements RedisCommand {
   check = () => true;
   async run(model: FleetModel, real: RedisSystem): Promise<void> {
     const got = await real.tryAcquire(this.member, this.want);
+    if (!model.exact) return afterRedisStep(model, real, this.member);
     const expected = model.tryAcquire(this.member, this.want);
     if ((got === undefined) !== (expected === undefined)) {
       throw new Error(
@@ -105,8 +109,9 @@ class ReleaseCommand implements RedisCommand {
     readonly times: 1 | 2,
     readonly how: 'release' | 'asyncDispose',
   ) {}
-  check = (model: Readonly<FleetModel>) => model.pool.delivered.length > 0;
+  check = (model: Readonly<FleetModel>) => !model.exact || model.pool.delivered.length > 0;
   async run(model: FleetModel, real: RedisSystem): Promise<void> {
+    if (!model.exact) return this.#runAfterFailover(model, real);
     const i = this.position % model.pool.delivered.length;
     const expected = model.pool.delivered[i];
     const held = real.delivered.find((d) => d.lease.id === real.idOf.get(expected?.leaseId ?? -1));
@@ -116,6 +121,17 @@ class ReleaseCommand implements RedisCommand {
       else await held.lease[Symbol.asyncDispose]();
       held.released = true;
       model.release(expected.leaseId);
+    }
+    await afterRedisStep(model, real, held.member);
+  }
+  /** After a failover the model no longer knows the leases: the test's own list is used, and each release must land (D6). */
+  async #runAfterFailover(model: FleetModel, real: RedisSystem): Promise<void> {
+    const held = real.delivered[this.position % Math.max(1, real.delivered.length)];
+    if (!held) return afterRedisStep(model, real, 0);
+    for (let n = 0; n < this.times; n++) {
+      const releasing = this.how === 'release' ? held.lease.release() : held.lease[Symbol.asyncDispose]();
+      await settleWithin(releasing, RELEASE_MS, `release of lease ${held.lease.id}`);
+      held.released = true;
     }
     await afterRedisStep(model, real, held.member);
   }
@@ -165,8 +181,21 @@ const targetArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<unknown>(-1, 1.5, Number.NaN, 2 ** 53, '2', null) },
 );
 
-/** Stories of calls spread over `members` members of one pool; `stop` only where there are several. */
-export function redisCommands(members: number, maxCommands: number): fc.Arbitrary<Iterable<RedisCommand>> {
+/** Which faults a story may hold besides the calls: members rejoining mid-acquire, a lagging replica promoted. */
+export interface RedisFaults {
+  readonly rejoin?: boolean;
+  readonly failover?: boolean;
+}
+
+/**
+ * Stories of calls spread over `members` members of one pool; `stop` only
+ * where there are several; rejoins and failovers as `faults` asks.
+ */
+export function redisCommands(
+  members: number,
+  maxCommands: number,
+  faults: RedisFaults = {},
+): fc.Arbitrary<Iterable<RedisCommand>> {
   const member = fc.nat(members - 1);
   const command = fc.oneof(
     {
@@ -199,6 +228,20 @@ export function redisCommands(members: number, maxCommands: number): fc.Arbitrar
     { weight: 2, arbitrary: fc.nat(20).map((p) => new AbortCommand(p)) },
     { weight: 1, arbitrary: member.map((m) => new DrainedCommand(m)) },
     { weight: members > 1 ? 1 : 0, arbitrary: member.map((m) => new StopCommand(m)) },
+    {
+      weight: faults.rejoin ? 3 : 0,
+      arbitrary: fc
+        .tuple(
+          member,
+          fc.constantFrom<'acquire' | 'tryAcquire'>('acquire', 'acquire', 'tryAcquire'),
+          wantArb,
+          fc.constantFrom<'none' | 'live'>('none', 'live'),
+          fc.constantFrom(...REJOIN_TRIGGERS),
+        )
+        .map(([m, c, w, s, via]) => new RejoinCommand(m, c, w, s, via)),
+    },
+    { weight: faults.failover ? 3 : 0, arbitrary: fc.constant(new ReplicaSyncCommand()) },
+    { weight: faults.failover ? 3 : 0, arbitrary: fc.constant(new FailoverCommand()) },
   );
   const replayPath = process.env.FUZZ_REPLAY_PATH;
   return fc.commands([command], { maxCommands, size: 'max', ...(replayPath === undefined ? {} : { replayPath }) });
@@ -209,11 +252,13 @@ export async function runRedisCommands(
   clients: readonly ModelClient[],
   commands: Iterable<RedisCommand>,
   create: typeof createRedisPool,
+  leaseTtl?: number,
 ): Promise<void> {
-  const real = await RedisSystem.create(clients, create);
+  const real = await RedisSystem.create(clients, create, leaseTtl);
   try {
     await fc.asyncModelRun(() => ({ model: new FleetModel(clients.length), real }), commands);
   } finally {
     await real.dispose();
+    await forgetReplica(real);
   }
 }

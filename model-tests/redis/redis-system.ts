@@ -1,4 +1,5 @@
 import type { createRedisPool, RedisLease, RedisPool } from '../../src/redis/index.js';
+import { poolKeys } from '../../src/redis/redis-keys.js';
 import type { Outcome, Want } from '../model.js';
 import { AbortReason } from '../system.js';
 
@@ -7,6 +8,8 @@ export interface ModelClient {
   readonly redis: Parameters<typeof createRedisPool>[0]['redis'];
   /** One round trip on this client's connection: Redis answers it after everything sent before. */
   ping(): Promise<unknown>;
+  /** Sends one raw command on this client's connection (the test's own look at Redis, as an operator's). */
+  command(args: readonly string[]): Promise<unknown>;
 }
 
 /** One `acquire()` or `drained()` the test made. */
@@ -15,6 +18,8 @@ export interface RedisRequest {
   readonly member: number;
   readonly want: Want | undefined;
   readonly controller: AbortController | undefined;
+  /** The test's event count when it was asked: a lease that reached the test before then was granted before any grant to this request, so its id is lower (D1, D11). */
+  readonly askedAt: number;
   settled: boolean;
 }
 
@@ -22,6 +27,9 @@ export interface RedisRequest {
 export interface DeliveredLease {
   readonly lease: RedisLease<string>;
   readonly member: number;
+  /** The test's event count when its request was asked, and when the lease reached the test. */
+  readonly askedAt: number;
+  readonly deliveredAt: number;
   released: boolean;
 }
 
@@ -41,20 +49,70 @@ export class RedisSystem {
   readonly idOf = new Map<number, number>();
   /** How far `log` the comparison has read. */
   logRead = 0;
+  /** The hash tag every Redis key of the pool starts with. */
+  readonly tag: string;
   #listeners = new Set<() => void>();
+  #events = 0;
 
   private constructor(
     readonly members: RedisPool<string>[],
     readonly clients: readonly ModelClient[],
     readonly name: string,
-  ) {}
+    readonly leaseTtl: number,
+  ) {
+    this.tag = poolKeys('workpool', name).tag;
+  }
 
-  /** A fresh pool (a name no run used) with one member per client, made by `create` (`createRedisPool`). */
-  static async create(clients: readonly ModelClient[], create: typeof createRedisPool): Promise<RedisSystem> {
+  /**
+   * A fresh pool (a name no run used) with one member per client, made by
+   * `create` (`createRedisPool`); `leaseTtl` 10 s unless asked (no heartbeat
+   * then comes near a story's comparisons).
+   */
+  static async create(
+    clients: readonly ModelClient[],
+    create: typeof createRedisPool,
+    leaseTtl = 10_000,
+  ): Promise<RedisSystem> {
     const name = `model-${process.pid}-${runs++}`;
     const members: RedisPool<string>[] = [];
-    for (const client of clients) members.push(await create<string>({ redis: client.redis, name, leaseTtl: 10_000 }));
-    return new RedisSystem(members, clients, name);
+    for (const client of clients) members.push(await create<string>({ redis: client.redis, name, leaseTtl }));
+    return new RedisSystem(members, clients, name, leaseTtl);
+  }
+
+  /** The next number of the test's own event count (requests asked, leases delivered), in the order they happen. */
+  event(): number {
+    return this.#events++;
+  }
+
+  /** Connections the test may use for its own commands (an operator's look at Redis): member 0's. */
+  get probe(): ModelClient {
+    return this.clients[0] as ModelClient;
+  }
+
+  /** The member incarnation member `i` sends its calls as now (`<process id>`, then `<process id>/<n>`). */
+  incarnation(i: number): string {
+    return this.member(i).actor.getSnapshot().context.link.runner.member;
+  }
+
+  /** How many joins member `i` has been through (the first included). */
+  joins(i: number): number {
+    return this.member(i).actor.getSnapshot().context.link.joins;
+  }
+
+  /**
+   * Whether member `i` has joined more than `joinsBefore` times, is live,
+   * and has every request of its own on its way no more: each is queued in
+   * Redis, holds its lease, or has ended (none sending, parked or withdrawing).
+   */
+  rejoinedSince(i: number, joinsBefore: number): boolean {
+    const snapshot = this.member(i).actor.getSnapshot();
+    const { link, requests } = snapshot.context;
+    if (!snapshot.matches('live') || link.joins <= joinsBefore || !link.isJoined()) return false;
+    for (const ref of requests.all) {
+      const state = (ref.getSnapshot() as unknown as { value: unknown }).value;
+      if (state === 'sending' || state === 'parked' || state === 'withdrawing') return false;
+    }
+    return true;
   }
 
   member(i: number): RedisPool<string> {
@@ -98,7 +156,14 @@ export class RedisSystem {
   acquire(member: number, want: Want, signal: 'none' | 'live' | 'aborted'): RedisRequest {
     const controller = signal === 'none' ? undefined : new AbortController();
     if (signal === 'aborted') controller?.abort(new AbortReason(this.requests.length));
-    const entry: RedisRequest = { request: this.requests.length, member, want, controller, settled: false };
+    const entry: RedisRequest = {
+      request: this.requests.length,
+      member,
+      want,
+      controller,
+      askedAt: this.event(),
+      settled: false,
+    };
     this.requests.push(entry);
     const options = {
       ...(want.any ? {} : { key: want.key as string }),
@@ -109,7 +174,7 @@ export class RedisSystem {
       .then(
         (lease) => {
           entry.settled = true;
-          this.delivered.push({ lease, member, released: false });
+          this.delivered.push({ lease, member, askedAt: entry.askedAt, deliveredAt: this.event(), released: false });
           this.#record({ request: entry.request, kind: 'lease', leaseId: lease.id, key: lease.key });
         },
         (error: unknown) => {
@@ -130,6 +195,7 @@ export class RedisSystem {
       member,
       want: undefined,
       controller: undefined,
+      askedAt: this.event(),
       settled: false,
     };
     this.requests.push(entry);
@@ -146,8 +212,9 @@ export class RedisSystem {
   }
 
   async tryAcquire(member: number, want: Want): Promise<RedisLease<string> | undefined> {
+    const askedAt = this.event();
     const lease = await this.member(member).tryAcquire(want.any ? {} : { key: want.key as string });
-    if (lease) this.delivered.push({ lease, member, released: false });
+    if (lease) this.delivered.push({ lease, member, askedAt, deliveredAt: this.event(), released: false });
     return lease;
   }
 

@@ -281,7 +281,7 @@ const memberSetup = setup({
       const reply = output?.reply;
       const beat = output?.beat;
       if (!reply || beat === undefined) return;
-      const { requests } = context;
+      const { link, requests } = context;
       const listed = new Set<number>();
       const grantedTo = new Set<number>();
       for (const held of reply.leases) {
@@ -299,6 +299,8 @@ const memberSetup = setup({
       for (const [id, ref] of requests.byId) {
         if (!waiting.has(id) && !grantedTo.has(id)) enqueue.sendTo(ref, { type: 'request.unlisted', beat });
       }
+      // A waiter no request here answers to (its cancel lost with a failover) would take a grant only to give it back.
+      for (const id of waiting) if (!requests.byId.has(id)) link.cancel(id);
       enqueue.raise({ type: 'groups.prune', inUse: requests.keysInUse() });
     }),
     /** Its stop withdraws every waiting request (reported as one stop) and winds its leases down. */

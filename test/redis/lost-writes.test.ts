@@ -73,6 +73,33 @@ describe.runIf(redisTestsRun).each(clientKinds)('what Redis lost is found and me
     await lease.release();
   });
 
+  test('a waiter Redis queues for a request its member has withdrawn is cancelled by the next heartbeat', async () => {
+    const name = freshName();
+    const [holder, waiter] = await fleet.pool(2, { name, leaseTtl });
+    if (!holder || !waiter) throw new Error('no pool');
+    probe = await fleet.client();
+    const { tag } = poolKeys('workpool', name);
+    await holder.set('x', 1);
+    const held = await holder.acquire();
+    const abort = new AbortController();
+    const waiting = waiter.acquire({ key: 'x', signal: abort.signal }).catch((error: unknown) => error);
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1, { what: 'the request queued' });
+    const [entry, score] = (await probe.command(['ZRANGE', `${tag}q:x`, '0', '0', 'WITHSCORES'])) as string[];
+    const asked = (await probe.command(['HGETALL', `${tag}mw:${waiter.member}`])) as string[];
+    abort.abort(new Error('gave up'));
+    await waiting;
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 0, { what: 'the request withdrawn' });
+    // What a failover to a replica that lacked the cancel leaves: Redis queues a waiter nobody waits for.
+    await probe.command(['ZADD', `${tag}q:x`, score as string, entry as string]);
+    await probe.command(['HSET', `${tag}mw:${waiter.member}`, ...asked]);
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 0, {
+      ...withinOneBeat,
+      what: 'the phantom cancelled',
+    });
+    await held.release();
+    expect(await holder.get('x')).toEqual({ target: 1, active: 0 });
+  });
+
   test('a lease counter below an id the member has seen is lost data: its leases are lost, then it rejoins', async () => {
     const name = freshName();
     const [a, b] = await fleet.pool(2, { name, leaseTtl });

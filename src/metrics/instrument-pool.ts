@@ -72,6 +72,16 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
         description: 'The number of leases revoked because their target was lowered.',
         unit: '{lease}',
       }),
+      withdrawals: meter.createCounter(metricNames.withdrawals, {
+        description:
+          'The number of waiting requests that gave up before a grant: timed out, aborted, or dropped at stop.',
+        unit: '{request}',
+      }),
+      withdrawnWaitTime: meter.createHistogram(metricNames.withdrawnWaitTime, {
+        description: 'The time from a request that gave up to its withdrawal.',
+        unit: 's',
+        advice,
+      }),
       losses: source.losesLeases
         ? meter.createCounter(metricNames.losses, {
             description: 'The number of leases lost: their claim expired before release.',

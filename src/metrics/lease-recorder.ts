@@ -1,6 +1,7 @@
 import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
 import type { KeyAttributes } from './key-attributes.js';
 import type { LeaseEvents } from './meter-source.js';
+import { attributeNames } from './names.js';
 
 /** A lease out, as the recorder remembers it until its release. */
 interface Held {
@@ -15,18 +16,39 @@ export interface LeaseInstruments {
   readonly grants: Counter;
   readonly revocations: Counter;
   readonly losses: Counter | undefined;
+  readonly withdrawals: Counter;
+  readonly withdrawnWaitTime: Histogram;
+}
+
+/** Why a waiting request was withdrawn, as the `workpool.withdrawal.reason` attribute says it. */
+export type WithdrawalReason = 'timeout' | 'aborted' | 'stopped';
+
+/**
+ * The reason a request withdrawn with abort reason `reason` is counted
+ * under: `timeout` for an error named `TimeoutError` (what
+ * `AbortSignal.timeout` aborts with), `aborted` for anything else.
+ */
+export function withdrawalReasonOf(reason: unknown): WithdrawalReason {
+  const name = typeof reason === 'object' && reason !== null ? (reason as { name?: unknown }).name : undefined;
+  return name === 'TimeoutError' ? 'timeout' : 'aborted';
 }
 
 /**
  * Turns a pool's lease events into measurements. It remembers only what a
  * duration needs between its two events: when each waiting request arrived
- * (until its grant, withdrawal or the stop) and when each lease was granted
- * (until its release), so its memory follows the waiters and leases out.
- * Requests and leases from before it started are counted but not timed.
+ * and the key it asked for (until its grant, withdrawal or the stop) and
+ * when each lease was granted (until its release), so its memory follows
+ * the waiters and leases out, plus one attribute set per withdrawal reason
+ * and key attribute value. Requests and leases from before it started are
+ * counted but not timed.
  */
 export class LeaseRecorder implements LeaseEvents {
   readonly #waitingSince = new Map<number, number>();
+  /** The key each waiting keyed request asks for (any-key requests are not here). */
+  readonly #askedKey = new Map<number, unknown>();
   readonly #held = new Map<number, Held>();
+  /** The withdrawal attributes per reason and key attribute value, made once each. */
+  readonly #withdrawalAttributes = new Map<string, Map<unknown, Attributes>>();
 
   constructor(
     private readonly instruments: LeaseInstruments,
@@ -34,12 +56,13 @@ export class LeaseRecorder implements LeaseEvents {
     private readonly now: () => number,
   ) {}
 
-  requested(requestId: number): void {
+  requested(requestId: number, key?: unknown): void {
     this.#waitingSince.set(requestId, this.now());
+    if (key !== undefined) this.#askedKey.set(requestId, key);
   }
 
-  withdrawn(requestId: number): void {
-    this.#waitingSince.delete(requestId);
+  withdrawn(requestId: number, reason?: unknown): void {
+    this.#withdraw(requestId, withdrawalReasonOf(reason));
   }
 
   granted(requestId: number, leaseId: number, key: unknown): void {
@@ -49,6 +72,7 @@ export class LeaseRecorder implements LeaseEvents {
     const since = this.#waitingSince.get(requestId);
     if (since !== undefined) {
       this.#waitingSince.delete(requestId);
+      this.#askedKey.delete(requestId);
       this.instruments.waitTime.record((grantedAt - since) / 1000, attributes);
     }
     this.#held.set(leaseId, { grantedAt, attributes });
@@ -72,6 +96,36 @@ export class LeaseRecorder implements LeaseEvents {
   }
 
   stopped(dropped: readonly number[]): void {
-    for (const requestId of dropped) this.#waitingSince.delete(requestId);
+    for (const requestId of dropped) this.#withdraw(requestId, 'stopped');
+  }
+
+  /**
+   * Counts waiting request `requestId` as withdrawn for `reason`, by the key
+   * it asked for, and records how long it waited if its arrival was heard.
+   */
+  #withdraw(requestId: number, reason: WithdrawalReason): void {
+    const since = this.#waitingSince.get(requestId);
+    const key = this.#askedKey.get(requestId);
+    this.#waitingSince.delete(requestId);
+    this.#askedKey.delete(requestId);
+    const attributes = this.#withdrawalAttributesOf(reason, key);
+    this.instruments.withdrawals.add(1, attributes);
+    if (since !== undefined) this.instruments.withdrawnWaitTime.record((this.now() - since) / 1000, attributes);
+  }
+
+  /** The attributes of a withdrawal for `reason` of a request that asked for `key` (`undefined`: any key). */
+  #withdrawalAttributesOf(reason: WithdrawalReason, key: unknown): Attributes {
+    const value = key === undefined ? undefined : this.keys.valueOf(key);
+    let byValue = this.#withdrawalAttributes.get(reason);
+    if (!byValue) {
+      byValue = new Map();
+      this.#withdrawalAttributes.set(reason, byValue);
+    }
+    let attributes = byValue.get(value);
+    if (!attributes) {
+      attributes = { ...this.keys.forValue(value), [attributeNames.withdrawalReason]: reason };
+      byValue.set(value, attributes);
+    }
+    return attributes;
   }
 }

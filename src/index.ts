@@ -21,8 +21,6 @@ export type {
   PoolInput,
   PoolListener,
   PoolMachine,
-  PoolOutlet,
-  RetiredGroups,
   Standing,
 } from './machines/index.js';
 export { groupMachine, listenToPool, poolMachine } from './machines/index.js';

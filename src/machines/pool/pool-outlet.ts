@@ -61,6 +61,7 @@ export class PoolOutlet {
     };
   }
 
+  /** Tells every listener that waiting request `requestId` arrived for `key` (`undefined`: any key). */
   requested(requestId: number, key: unknown): void {
     for (const listener of this.#listeners) {
       if (listener.requested === undefined) continue;
@@ -72,6 +73,7 @@ export class PoolOutlet {
     }
   }
 
+  /** Tells every listener that request `requestId` was granted lease `leaseId` of `key`'s group. */
   granted(requestId: number, leaseId: number, key: unknown): void {
     for (const listener of this.#listeners) {
       if (listener.granted === undefined) continue;
@@ -83,6 +85,7 @@ export class PoolOutlet {
     }
   }
 
+  /** Tells every listener that waiting request `requestId` was withdrawn, for `reason`. */
   withdrawn(requestId: number, reason: unknown): void {
     for (const listener of this.#listeners) {
       if (listener.withdrawn === undefined) continue;
@@ -94,6 +97,7 @@ export class PoolOutlet {
     }
   }
 
+  /** Tells every listener that lease `leaseId` of `key`'s group came back. */
   released(leaseId: number, key: unknown): void {
     for (const listener of this.#listeners) {
       if (listener.released === undefined) continue;
@@ -105,6 +109,7 @@ export class PoolOutlet {
     }
   }
 
+  /** Tells every listener that leases `leaseIds` of `key`'s group, newest first, were revoked. */
   revoked(key: unknown, leaseIds: readonly number[]): void {
     for (const listener of this.#listeners) {
       if (listener.revoked === undefined) continue;
@@ -116,6 +121,7 @@ export class PoolOutlet {
     }
   }
 
+  /** Tells every listener that no lease is out any more. */
   drained(): void {
     for (const listener of this.#listeners) {
       if (listener.drained === undefined) continue;
@@ -127,6 +133,7 @@ export class PoolOutlet {
     }
   }
 
+  /** Tells every listener that the pool stopped, dropping waiting requests `dropped`. */
   stopped(dropped: readonly number[]): void {
     for (const listener of this.#listeners) {
       if (listener.stopped === undefined) continue;

@@ -57,12 +57,14 @@ export async function metricsCost(settings: BenchSettings): Promise<ScenarioOutp
     keyed: settings.pool.createPool<string>(),
     plainHandoff: settings.pool.createPool<string>(),
     instrumentedHandoff: settings.pool.createPool<string>(),
+    namedHandoff: settings.pool.createPool<string>(),
   };
   for (const pool of Object.values(pools)) pool.set('key', LIMIT);
   const handles = [
     instrumentPool(pools.instrumented, { meter }),
     instrumentPool(pools.keyed, { meter, keyAttribute: (key) => key }),
     instrumentPool(pools.instrumentedHandoff, { meter }),
+    instrumentPool(pools.namedHandoff, { meter, poolName: 'bench', keyAttribute: (key) => key }),
   ];
   const tasks: ThroughputTask[] = [
     { name: 'try plain', opsPerRun: CYCLES, run: tryCycles(pools.plain) },
@@ -70,6 +72,7 @@ export async function metricsCost(settings: BenchSettings): Promise<ScenarioOutp
     { name: 'try keyed', opsPerRun: CYCLES, run: tryCycles(pools.keyed) },
     { name: 'handoff plain', opsPerRun: CYCLES, run: handoffCycles(pools.plainHandoff) },
     { name: 'handoff instrumented', opsPerRun: CYCLES, run: handoffCycles(pools.instrumentedHandoff) },
+    { name: 'handoff named', opsPerRun: CYCLES, run: handoffCycles(pools.namedHandoff) },
   ];
   const rates = medians(await measureRounds(tasks, settings));
   for (const handle of handles) handle.remove();
@@ -98,6 +101,7 @@ export async function metricsCost(settings: BenchSettings): Promise<ScenarioOutp
           row('`tryAcquire` → `release`, instrumented, `keyAttribute`', 'try keyed', 'try plain'),
           row('handoff, not instrumented', 'handoff plain', 'handoff plain'),
           row('handoff, instrumented', 'handoff instrumented', 'handoff plain'),
+          row('handoff, instrumented, `poolName` and `keyAttribute`', 'handoff named', 'handoff plain'),
         ],
       },
     ],
@@ -106,6 +110,7 @@ export async function metricsCost(settings: BenchSettings): Promise<ScenarioOutp
       metricsTryInstrumented: rate('try instrumented'),
       metricsHandoffPlain: rate('handoff plain'),
       metricsHandoffInstrumented: rate('handoff instrumented'),
+      metricsHandoffNamed: rate('handoff named'),
     },
   };
 }

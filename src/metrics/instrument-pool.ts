@@ -1,4 +1,4 @@
-import type { Meter } from '@opentelemetry/api';
+import type { BatchObservableResult, Meter } from '@opentelemetry/api';
 import { got } from '../api/describe-value.js';
 import type { Pool } from '../api/pool.js';
 import { assertFunction, assertOptions } from '../api/validate.js';
@@ -11,6 +11,7 @@ import type { MeterSource } from './meter-source.js';
 import { meterSourceKey } from './meter-source-key.js';
 import { durationBuckets, metricNames } from './names.js';
 import type { InstrumentPoolOptions, PoolInstrumentation } from './options.js';
+import { Tally } from './tally.js';
 
 const defaultNow = () => performance.now();
 
@@ -52,6 +53,36 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
     }),
   };
   const advice = { explicitBucketBoundaries: [...durationBuckets] };
+  // Counters are observable, counted in tallies: see Tally for why.
+  const tallies = {
+    grants: new Tally(
+      meter.createObservableCounter(metricNames.grants, {
+        description: 'The number of leases granted.',
+        unit: '{lease}',
+      }),
+    ),
+    revocations: new Tally(
+      meter.createObservableCounter(metricNames.revocations, {
+        description: 'The number of leases revoked because their target was lowered.',
+        unit: '{lease}',
+      }),
+    ),
+    withdrawals: new Tally(
+      meter.createObservableCounter(metricNames.withdrawals, {
+        description:
+          'The number of waiting requests that gave up before a grant: timed out, aborted, or dropped at stop.',
+        unit: '{request}',
+      }),
+    ),
+    losses: source.losesLeases
+      ? new Tally(
+          meter.createObservableCounter(metricNames.losses, {
+            description: 'The number of leases lost: their claim expired before release.',
+            unit: '{lease}',
+          }),
+        )
+      : undefined,
+  };
   const recorder = new LeaseRecorder(
     {
       waitTime: meter.createHistogram(metricNames.waitTime, {
@@ -64,36 +95,33 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
         unit: 's',
         advice,
       }),
-      grants: meter.createCounter(metricNames.grants, {
-        description: 'The number of leases granted.',
-        unit: '{lease}',
-      }),
-      revocations: meter.createCounter(metricNames.revocations, {
-        description: 'The number of leases revoked because their target was lowered.',
-        unit: '{lease}',
-      }),
-      withdrawals: meter.createCounter(metricNames.withdrawals, {
-        description:
-          'The number of waiting requests that gave up before a grant: timed out, aborted, or dropped at stop.',
-        unit: '{request}',
-      }),
       withdrawnWaitTime: meter.createHistogram(metricNames.withdrawnWaitTime, {
         description: 'The time from a request that gave up to its withdrawal.',
         unit: 's',
         advice,
       }),
-      losses: source.losesLeases
-        ? meter.createCounter(metricNames.losses, {
-            description: 'The number of leases lost: their claim expired before release.',
-            unit: '{lease}',
-          })
-        : undefined,
+      ...tallies,
     },
     keys,
     now,
   );
-  const observables = [gauges.leaseCount, gauges.leaseTarget, gauges.pendingRequests];
-  const callback = observeCounts(source, keys, gauges);
+  const counted = [
+    tallies.grants,
+    tallies.revocations,
+    tallies.withdrawals,
+    ...(tallies.losses ? [tallies.losses] : []),
+  ];
+  const observables = [
+    gauges.leaseCount,
+    gauges.leaseTarget,
+    gauges.pendingRequests,
+    ...counted.map((tally) => tally.instrument),
+  ];
+  const observeGauges = observeCounts(source, keys, gauges);
+  const callback = (result: BatchObservableResult) => {
+    observeGauges(result);
+    for (const tally of counted) tally.report(result);
+  };
   meter.addBatchObservableCallback(callback, observables);
   const unwatch = source.watch(recorder);
 

@@ -1,22 +1,17 @@
-import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
+import type { Attributes, Histogram } from '@opentelemetry/api';
 import type { KeyAttributes } from './key-attributes.js';
 import type { LeaseEvents } from './meter-source.js';
 import { attributeNames } from './names.js';
+import type { Tally } from './tally.js';
 
-/** A lease out, as the recorder remembers it until its release. */
-interface Held {
-  readonly grantedAt: number;
-  readonly attributes: Attributes;
-}
-
-/** The synchronous instruments a {@link LeaseRecorder} records to. */
+/** What a {@link LeaseRecorder} records to: histograms, and the tallies its observable counters report. */
 export interface LeaseInstruments {
   readonly waitTime: Histogram;
   readonly useTime: Histogram;
-  readonly grants: Counter;
-  readonly revocations: Counter;
-  readonly losses: Counter | undefined;
-  readonly withdrawals: Counter;
+  readonly grants: Tally;
+  readonly revocations: Tally;
+  readonly losses: Tally | undefined;
+  readonly withdrawals: Tally;
   readonly withdrawnWaitTime: Histogram;
 }
 
@@ -46,7 +41,10 @@ export class LeaseRecorder implements LeaseEvents {
   readonly #waitingSince = new Map<number, number>();
   /** The key each waiting keyed request asks for (any-key requests are not here). */
   readonly #askedKey = new Map<number, unknown>();
-  readonly #held = new Map<number, Held>();
+  /** When each lease out was granted. */
+  readonly #grantedAt = new Map<number, number>();
+  /** The attributes of each lease out whose key maps to an attribute (the others have the base attributes). */
+  readonly #keyedLeases = new Map<number, Attributes>();
   /** The withdrawal attributes per reason and key attribute value, made once each. */
   readonly #withdrawalAttributes = new Map<string, Map<unknown, Attributes>>();
 
@@ -72,17 +70,19 @@ export class LeaseRecorder implements LeaseEvents {
     const since = this.#waitingSince.get(requestId);
     if (since !== undefined) {
       this.#waitingSince.delete(requestId);
-      this.#askedKey.delete(requestId);
+      if (this.#askedKey.size > 0) this.#askedKey.delete(requestId);
       this.instruments.waitTime.record((grantedAt - since) / 1000, attributes);
     }
-    this.#held.set(leaseId, { grantedAt, attributes });
+    // Two maps rather than an object per lease: the hot paths allocate as little as they can.
+    this.#grantedAt.set(leaseId, grantedAt);
+    if (attributes !== this.keys.base) this.#keyedLeases.set(leaseId, attributes);
   }
 
   released(leaseId: number): void {
-    const held = this.#held.get(leaseId);
-    if (!held) return;
-    this.#held.delete(leaseId);
-    this.instruments.useTime.record((this.now() - held.grantedAt) / 1000, held.attributes);
+    const grantedAt = this.#grantedAt.get(leaseId);
+    if (grantedAt === undefined) return;
+    this.#grantedAt.delete(leaseId);
+    this.instruments.useTime.record((this.now() - grantedAt) / 1000, this.#takeAttributes(leaseId));
   }
 
   revoked(_leaseId: number, key: unknown): void {
@@ -91,12 +91,22 @@ export class LeaseRecorder implements LeaseEvents {
 
   lost(leaseId: number, key: unknown): void {
     // A lost lease's release changes nothing, so its use time is never known.
-    this.#held.delete(leaseId);
+    this.#grantedAt.delete(leaseId);
+    this.#takeAttributes(leaseId);
     this.instruments.losses?.add(1, this.keys.forKey(key));
   }
 
   stopped(dropped: readonly number[]): void {
     for (const requestId of dropped) this.#withdraw(requestId, 'stopped');
+  }
+
+  /** The attributes lease `leaseId` was granted with, forgotten now. */
+  #takeAttributes(leaseId: number): Attributes {
+    if (this.#keyedLeases.size === 0) return this.keys.base;
+    const attributes = this.#keyedLeases.get(leaseId);
+    if (attributes === undefined) return this.keys.base;
+    this.#keyedLeases.delete(leaseId);
+    return attributes;
   }
 
   /**

@@ -14,14 +14,14 @@ export const metricNames = {
   waitTime: 'workpool.lease.wait_time',
   /** Histogram, `s`: from a lease's grant to its release. */
   useTime: 'workpool.lease.use_time',
-  /** Counter, `{lease}`: leases granted. */
+  /** Observable counter, `{lease}`: leases granted. */
   grants: 'workpool.lease.grants',
-  /** Counter, `{lease}`: leases revoked by a lowered target. */
+  /** Observable counter, `{lease}`: leases revoked by a lowered target. */
   revocations: 'workpool.lease.revocations',
-  /** Counter, `{lease}`: leases lost (Redis mode only). */
+  /** Observable counter, `{lease}`: leases lost (Redis mode only). */
   losses: 'workpool.lease.losses',
   /**
-   * Counter, `{request}`: waiting requests that gave up before a grant, by
+   * Observable counter, `{request}`: waiting requests that gave up before a grant, by
    * `workpool.withdrawal.reason` (`timeout`, `aborted`, `stopped`).
    */
   withdrawals: 'workpool.lease.withdrawals',

@@ -51,8 +51,8 @@ function wantOf(key: unknown): LeaseWant {
 
 /**
  * The facade over the pool actor: it validates calls, turns them into
- * events, and settles promises from the events the actor emits. Counts and
- * queues live in the actors only.
+ * events, and settles promises from what the actor tells its listeners
+ * (`listenToPool`). Counts and queues live in the actors only.
  */
 class ActorPool<K> implements Pool<K> {
   readonly actor: PoolActorRef;

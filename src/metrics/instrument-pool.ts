@@ -136,12 +136,14 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
 }
 
 /**
- * Publishes a pool's leases, targets, waiters, wait and use times, grants
- * and revocations as OpenTelemetry metrics on `options.meter` (the
- * instruments are listed in {@link metricNames}). Everything is read from
- * the pool's actors, as they hold and announce it: a pool that is not
- * instrumented runs none of it. Points carry no key unless
- * `options.keyAttribute` maps keys to attribute values.
+ * Publishes a pool's leases, targets, waiters, wait and use times, grants,
+ * revocations and the requests that gave up (by reason: timeout, aborted,
+ * stopped, with how long they waited) as OpenTelemetry metrics on
+ * `options.meter` (the instruments are listed in {@link metricNames}).
+ * Everything is read from the pool's actors, as they hold and announce it
+ * (`listenToPool`, never inspection): a pool that is not instrumented runs
+ * none of it, and one with an inspector attached counts the same. Points
+ * carry no key unless `options.keyAttribute` maps keys to attribute values.
  *
  * A Redis-mode member (`xstate-workpool/redis`) is instrumented the same
  * way, plus lost leases: targets and leases out per key are fleet-wide as
@@ -175,7 +177,10 @@ export function instrumentPool<K>(pool: Pool<K> | RedisPool, options: Instrument
 function sourceOf(pool: unknown): MeterSource {
   const offered = (pool as { [meterSourceKey]?: unknown } | null | undefined)?.[meterSourceKey];
   if (typeof offered === 'function') return offered.call(pool) as MeterSource;
-  if (typeof (pool as Partial<Pool<unknown>> | undefined)?.actor?.system?.inspect !== 'function') {
+  // The pool actor's way out (see listenToPool), checked before anything is registered.
+  const actor = (pool as { actor?: { getSnapshot?: () => { context?: { outlet?: { listen?: unknown } } } } } | null)
+    ?.actor;
+  if (typeof actor?.getSnapshot?.()?.context?.outlet?.listen !== 'function') {
     throw new TypeError(`Expected \`pool\` to be a pool made by createPool or createRedisPool, ${got(pool)}`);
   }
   return actorPoolSource(pool as Pool<unknown>);

@@ -21,7 +21,7 @@ import { metricsCost } from './scenarios/metrics-cost.js';
 import { setKeys } from './scenarios/set-keys.js';
 import { tryAcquireCycle } from './scenarios/try-acquire.js';
 import { loadPoolModule } from './subjects/pool-module.js';
-import { issue12TargetsSection, targetsSection } from './targets.js';
+import { issue12TargetsSection, issue21TargetsSection, targetsSection } from './targets.js';
 
 const args = new Set(process.argv.slice(2));
 for (const arg of args) {
@@ -59,6 +59,8 @@ for (const scenario of scenarios) {
   sections.push(...output.sections);
   Object.assign(figures, output.figures);
 }
+const issue21Targets = issue21TargetsSection(figures);
+console.log(sectionToText(issue21Targets));
 if (metricsOnly) process.exit(0);
 const events = await countEvents(settings);
 const profiles = quick ? [] : profileSections();
@@ -83,6 +85,7 @@ if (args.has('--write')) {
     '',
     '## Targets',
     '',
+    sectionToMarkdown(issue21Targets),
     sectionToMarkdown(issue12Targets),
     sectionToMarkdown(targets),
     '## Scenarios',

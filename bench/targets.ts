@@ -66,3 +66,30 @@ export function issue12TargetsSection(f: Figures): Section {
     ],
   };
 }
+
+/**
+ * The targets of issue #21 item 2 (metrics that cost little): an instrumented pool at ≥ 0.85× the cycles/s of
+ * a plain one, both measured in the same rounds of scenario 7.
+ */
+export function issue21TargetsSection(f: Figures): Section {
+  const row = (target: string, figure: string, met: boolean) => [target, figure, met ? 'met' : '**not met**'];
+  const tryRatio = (f.metricsTryInstrumented as number) / (f.metricsTryPlain as number);
+  const handoffRatio = (f.metricsHandoffInstrumented as number) / (f.metricsHandoffPlain as number);
+  return {
+    title: 'Issue #21 targets',
+    note: 'Scenario 7: `instrumentPool` on an OpenTelemetry SDK meter, against the same pool uninstrumented, interleaved.',
+    columns: ['target', 'this run', 'status'],
+    rows: [
+      row(
+        'instrumented `tryAcquire()`→`release()` ≥ 0.85× plain',
+        `${formatCount(f.metricsTryInstrumented as number)}/s against ${formatCount(f.metricsTryPlain as number)}/s = ${formatRatio(tryRatio)}`,
+        tryRatio >= 0.85,
+      ),
+      row(
+        'instrumented handoff ≥ 0.85× plain',
+        `${formatCount(f.metricsHandoffInstrumented as number)}/s against ${formatCount(f.metricsHandoffPlain as number)}/s = ${formatRatio(handoffRatio)}`,
+        handoffRatio >= 0.85,
+      ),
+    ],
+  };
+}

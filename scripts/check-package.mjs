@@ -50,6 +50,7 @@ const exportedValues = [
   'PoolStoppedError',
   'createPool',
   'groupMachine',
+  'listenToPool',
   'poolMachine',
   'zeroLease',
 ];

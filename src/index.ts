@@ -17,10 +17,10 @@ export type {
   GroupState,
   PoolActorRef,
   PoolContext,
-  PoolEmitted,
   PoolEvent,
   PoolInput,
+  PoolListener,
   PoolMachine,
   Standing,
 } from './machines/index.js';
-export { groupMachine, poolMachine } from './machines/index.js';
+export { groupMachine, listenToPool, poolMachine } from './machines/index.js';

@@ -43,7 +43,7 @@ describe('S7 abort', () => {
     // The observer sees the action that hands the released lease to the waiter, while the pool is still processing the release.
     const pool = createPool<string>({
       inspect: (event) => {
-        if (armed && event.type === '@xstate.action' && event.action.type === 'releaseLeaseDirect') controller.abort();
+        if (armed && event.type === '@xstate.action' && event.action.type === 'releaseLease') controller.abort();
       },
     });
     pool.set('k', 1);

@@ -105,7 +105,8 @@ describe('S9 actors and inspection', () => {
       waiters: { waiting: 1, anyKey: 0, keysWaitedOn: 1 },
       ready: ['group:eggs'],
       leases: { out: 1, revoked: 0, nextId: 2 },
-      relay: { listeners: 1 },
+      outlet: { listeners: 1 },
+      retired: { toStop: 0 },
     });
     pool.stop();
   });

@@ -87,7 +87,7 @@ describe('faults', () => {
     let stopInside = false;
     const pool = createPool<string>({
       inspect: (event) => {
-        if (stopInside && event.type === '@xstate.action' && event.action.type === 'releaseLeaseDirect') {
+        if (stopInside && event.type === '@xstate.action' && event.action.type === 'releaseLease') {
           stopInside = false;
           pool.stop();
         }

@@ -72,7 +72,7 @@ describe('what the Stately inspector receives', () => {
   test('no part of the pool context serialises to an empty object', async () => {
     const { messages, poolSession } = await runSpamAndEggs();
     const context = contextAfter(messages, poolSession, (e) => e.type === 'lease.release') ?? {};
-    expect(Object.keys(context).sort()).toEqual(['groups', 'leases', 'ready', 'relay', 'waiters']);
+    expect(Object.keys(context).sort()).toEqual(['groups', 'leases', 'outlet', 'ready', 'retired', 'waiters']);
     for (const part of Object.values(context)) expect(part).not.toEqual({});
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { InspectionEvent } from 'xstate';
-import { createPool, type Lease, LeaseRevokedError, PoolStoppedError, zeroLease } from '../src/index.js';
+import { createPool, type Lease, LeaseRevokedError, listenToPool, PoolStoppedError, zeroLease } from '../src/index.js';
 import { flush, track } from './support.js';
 
 /** Takes `n` leases of `key` from `pool`, in grant order. */
@@ -179,15 +179,15 @@ describe('lease.signal: free when unused', () => {
 });
 
 describe('lease.signal: the actors show revocations', () => {
-  test('the pool actor emits leases.revoked with the ids, newest first, in the event that lowers the target', () => {
+  test('the pool actor tells its listeners the revoked ids, newest first, in the event that lowers the target', () => {
     const seen: InspectionEvent[] = [];
     const pool = createPool<string>({ inspect: (e) => seen.push(e) });
     pool.set('k', 3);
     const leases = take(pool, 'k', 3);
     const revoked: unknown[] = [];
-    pool.actor.on('leases.revoked', (e) => revoked.push(e));
+    listenToPool(pool.actor, { revoked: (key, leaseIds) => revoked.push({ key, leaseIds }) });
     pool.set('k', 1);
-    expect(revoked).toEqual([{ type: 'leases.revoked', key: 'k', leaseIds: [leases[2]?.id, leases[1]?.id] }]);
+    expect(revoked).toEqual([{ key: 'k', leaseIds: [leases[2]?.id, leases[1]?.id] }]);
     expect(pool.actor.getSnapshot().context.leases.toJSON()).toMatchObject({ out: 3, revoked: 2 });
   });
 });

@@ -9,10 +9,11 @@ import {
   type GroupEvent,
   type GroupState,
   groupMachine,
+  listenToPool,
   type Pool,
   type PoolContext,
-  type PoolEmitted,
   type PoolEvent,
+  type PoolListener,
   poolMachine,
 } from '../src/index.js';
 
@@ -38,22 +39,27 @@ describe('the pool machine', () => {
     expectTypeOf(misuse).toBeFunction();
   });
 
-  test('its emitted events are typed', () => {
+  test('its one way out, listenToPool, is typed', () => {
     const actor = createActor(poolMachine);
-    actor.on('lease.granted', (event) => {
-      expectTypeOf(event).toExtend<Extract<PoolEmitted, { type: 'lease.granted' }>>();
-      expectTypeOf(event.type).toEqualTypeOf<'lease.granted'>();
-      expectTypeOf(event.requestId).toEqualTypeOf<number>();
-      expectTypeOf(event.leaseId).toEqualTypeOf<number>();
+    listenToPool(actor, {
+      granted(requestId, leaseId, key) {
+        expectTypeOf(requestId).toEqualTypeOf<number>();
+        expectTypeOf(leaseId).toEqualTypeOf<number>();
+        expectTypeOf(key).toEqualTypeOf<unknown>();
+      },
+      revoked(_key, leaseIds) {
+        expectTypeOf(leaseIds).toEqualTypeOf<readonly number[]>();
+      },
+      stopped(dropped) {
+        expectTypeOf(dropped).toEqualTypeOf<readonly number[]>();
+      },
     });
-    actor.on('pool.stopped', (event) => {
-      expectTypeOf(event.dropped).toEqualTypeOf<readonly number[]>();
-    });
+    expectTypeOf(listenToPool).returns.toEqualTypeOf<() => void>();
     function misuse() {
-      // @ts-expect-error: the pool emits no such event
-      actor.on('lease.revoked', () => {});
-      // @ts-expect-error: pool.drained carries no lease id
-      actor.on('pool.drained', (event) => event.leaseId);
+      // @ts-expect-error: the listener has no such method
+      listenToPool(actor, { leaseGranted() {} } satisfies PoolListener);
+      // @ts-expect-error: a grant is told with numbers
+      listenToPool(actor, { granted: (requestId: string) => requestId });
     }
     expectTypeOf(misuse).toBeFunction();
   });

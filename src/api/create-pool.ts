@@ -1,6 +1,7 @@
 import { type Actor, createActor } from 'xstate';
 import { type PoolActorRef, poolMachine } from '../machines/pool/pool-machine.js';
-import type { LeasesRevokedEmitted, PoolEvent, PoolStoppedEmitted } from '../machines/pool/pool-types.js';
+import { listenToPool } from '../machines/pool/pool-outlet.js';
+import type { PoolEvent } from '../machines/pool/pool-types.js';
 import type { LeaseWant } from '../machines/pool/waiter-queue.js';
 import { AbortRegistry } from './abort-registry.js';
 import { LeaseRevokedError, PoolStoppedError } from './errors.js';
@@ -50,8 +51,8 @@ function wantOf(key: unknown): LeaseWant {
 
 /**
  * The facade over the pool actor: it validates calls, turns them into
- * events, and settles promises from the events the actor emits. Counts and
- * queues live in the actors only.
+ * events, and settles promises from what the actor tells its listeners
+ * (`listenToPool`). Counts and queues live in the actors only.
  */
 class ActorPool<K> implements Pool<K> {
   readonly actor: PoolActorRef;
@@ -68,8 +69,8 @@ class ActorPool<K> implements Pool<K> {
   readonly #inspect: InspectRelay | undefined;
   /** The controllers of the lease signals that were read, by lease id, while their leases are out. */
   readonly #watched = new Map<number, AbortController>();
-  /** Revocations the actor decided in the event being sent, aborted once it has returned. */
-  readonly #revoked: LeasesRevokedEmitted[] = [];
+  /** Revocations the actor decided in the event being sent, as key then lease ids, aborted once it has returned. */
+  readonly #revoked: Array<{ readonly key: unknown; readonly leaseIds: readonly number[] }> = [];
   readonly #leaseOwner: LeaseOwner = {
     settle: (leaseId) => this.#send({ type: 'lease.release', leaseId }),
     windDownReason: (leaseId, key) => this.#windDownReason(leaseId, key),
@@ -94,12 +95,12 @@ class ActorPool<K> implements Pool<K> {
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
-    this.#actor.getSnapshot().context.relay.listen({
+    listenToPool(this.#actor, {
       granted: (requestId, leaseId, key) => this.#onGranted(requestId, leaseId, key),
       drained: () => this.#onDrained(),
+      revoked: (key, leaseIds) => this.#revoked.push({ key, leaseIds }),
+      stopped: (dropped) => this.#onStopped(dropped),
     });
-    this.#actor.on('leases.revoked', (event) => this.#revoked.push(event));
-    this.#actor.on('pool.stopped', (event) => this.#onStopped(event));
     this.#sending++;
     this.#actor.start();
     this.#sent();
@@ -265,7 +266,7 @@ class ActorPool<K> implements Pool<K> {
     const pending = this.#pending.get(requestId);
     if (!pending) return;
     this.#pending.delete(requestId);
-    this.#send({ type: 'request.cancel', requestId });
+    this.#send({ type: 'request.cancel', requestId, reason });
     pending.reject(reason);
   }
 
@@ -291,7 +292,7 @@ class ActorPool<K> implements Pool<K> {
     for (const resolve of this.#drainWaiters.splice(0)) resolve();
   }
 
-  #onStopped({ dropped }: PoolStoppedEmitted): void {
+  #onStopped(dropped: readonly number[]): void {
     for (const requestId of dropped) {
       const pending = this.#pending.get(requestId);
       if (!pending) continue;

@@ -1,14 +1,14 @@
-import type { InspectionEvent } from 'xstate';
 import type { Pool } from '../api/pool.js';
+import { listenToPool } from '../machines/pool/pool-outlet.js';
 import type { LeaseEvents, MeterSource } from './meter-source.js';
 
 /**
  * The in-process pool as a {@link MeterSource}, read from its actor and
  * nothing else: counts from the pool actor's context and its group actors'
- * snapshots; request arrivals, withdrawals and releases from the events the
- * actor receives (an inspection observer on its actor system); grants from
- * the relay in its context (the pool tells it rather than emitting); revocations
- * and stops from the events it emits. An uninstrumented pool runs no code of this.
+ * snapshots, at each collection; lease events from the pool actor's one way
+ * out (`listenToPool`), as its actions decide them. An uninstrumented pool
+ * runs no code of this, and an inspector attached to the pool changes
+ * nothing here.
  */
 export function actorPoolSource(pool: Pool<unknown>): MeterSource {
   const actor = pool.actor;
@@ -29,34 +29,16 @@ export function actorPoolSource(pool: Pool<unknown>): MeterSource {
       for (const [key, count] of counts) visit(key, count);
     },
     watch(listener: LeaseEvents) {
-      const inspection = actor.system.inspect((inspected: InspectionEvent) => {
-        if (inspected.type !== '@xstate.event' || inspected.actorRef !== actor) return;
-        const event = inspected.event;
-        switch (event.type) {
-          case 'lease.request':
-            listener.requested(event.requestId);
-            break;
-          case 'request.cancel':
-            listener.withdrawn(event.requestId);
-            break;
-          case 'lease.release':
-            listener.released(event.leaseId);
-            break;
-        }
-      });
-      const unlistenGranted = context().relay.listen({
+      return listenToPool(actor, {
+        requested: (requestId, key) => listener.requested(requestId, key),
         granted: (requestId, leaseId, key) => listener.granted(requestId, leaseId, key),
+        withdrawn: (requestId, reason) => listener.withdrawn(requestId, reason),
+        released: (leaseId) => listener.released(leaseId),
+        revoked: (key, leaseIds) => {
+          for (const leaseId of leaseIds) listener.revoked(leaseId, key);
+        },
+        stopped: (dropped) => listener.stopped(dropped),
       });
-      const revoked = actor.on('leases.revoked', (event) => {
-        for (const leaseId of event.leaseIds) listener.revoked(leaseId, event.key);
-      });
-      const stopped = actor.on('pool.stopped', (event) => listener.stopped(event.dropped));
-      return () => {
-        inspection.unsubscribe();
-        unlistenGranted();
-        revoked.unsubscribe();
-        stopped.unsubscribe();
-      };
     },
   };
 }

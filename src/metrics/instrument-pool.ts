@@ -1,4 +1,4 @@
-import type { Meter } from '@opentelemetry/api';
+import type { BatchObservableResult, Meter } from '@opentelemetry/api';
 import { got } from '../api/describe-value.js';
 import type { Pool } from '../api/pool.js';
 import { assertFunction, assertOptions } from '../api/validate.js';
@@ -11,6 +11,7 @@ import type { MeterSource } from './meter-source.js';
 import { meterSourceKey } from './meter-source-key.js';
 import { durationBuckets, metricNames } from './names.js';
 import type { InstrumentPoolOptions, PoolInstrumentation } from './options.js';
+import { Tally } from './tally.js';
 
 const defaultNow = () => performance.now();
 
@@ -52,6 +53,36 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
     }),
   };
   const advice = { explicitBucketBoundaries: [...durationBuckets] };
+  // Counters are observable, counted in tallies: see Tally for why.
+  const tallies = {
+    grants: new Tally(
+      meter.createObservableCounter(metricNames.grants, {
+        description: 'The number of leases granted.',
+        unit: '{lease}',
+      }),
+    ),
+    revocations: new Tally(
+      meter.createObservableCounter(metricNames.revocations, {
+        description: 'The number of leases revoked because their target was lowered.',
+        unit: '{lease}',
+      }),
+    ),
+    withdrawals: new Tally(
+      meter.createObservableCounter(metricNames.withdrawals, {
+        description:
+          'The number of waiting requests that gave up before a grant: timed out, aborted, or dropped at stop.',
+        unit: '{request}',
+      }),
+    ),
+    losses: source.losesLeases
+      ? new Tally(
+          meter.createObservableCounter(metricNames.losses, {
+            description: 'The number of leases lost: their claim expired before release.',
+            unit: '{lease}',
+          }),
+        )
+      : undefined,
+  };
   const recorder = new LeaseRecorder(
     {
       waitTime: meter.createHistogram(metricNames.waitTime, {
@@ -64,26 +95,33 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
         unit: 's',
         advice,
       }),
-      grants: meter.createCounter(metricNames.grants, {
-        description: 'The number of leases granted.',
-        unit: '{lease}',
+      withdrawnWaitTime: meter.createHistogram(metricNames.withdrawnWaitTime, {
+        description: 'The time from a request that gave up to its withdrawal.',
+        unit: 's',
+        advice,
       }),
-      revocations: meter.createCounter(metricNames.revocations, {
-        description: 'The number of leases revoked because their target was lowered.',
-        unit: '{lease}',
-      }),
-      losses: source.losesLeases
-        ? meter.createCounter(metricNames.losses, {
-            description: 'The number of leases lost: their claim expired before release.',
-            unit: '{lease}',
-          })
-        : undefined,
+      ...tallies,
     },
     keys,
     now,
   );
-  const observables = [gauges.leaseCount, gauges.leaseTarget, gauges.pendingRequests];
-  const callback = observeCounts(source, keys, gauges);
+  const counted = [
+    tallies.grants,
+    tallies.revocations,
+    tallies.withdrawals,
+    ...(tallies.losses ? [tallies.losses] : []),
+  ];
+  const observables = [
+    gauges.leaseCount,
+    gauges.leaseTarget,
+    gauges.pendingRequests,
+    ...counted.map((tally) => tally.instrument),
+  ];
+  const observeGauges = observeCounts(source, keys, gauges);
+  const callback = (result: BatchObservableResult) => {
+    observeGauges(result);
+    for (const tally of counted) tally.report(result);
+  };
   meter.addBatchObservableCallback(callback, observables);
   const unwatch = source.watch(recorder);
 
@@ -98,12 +136,14 @@ export function instrumentSource(source: MeterSource, options: InstrumentPoolOpt
 }
 
 /**
- * Publishes a pool's leases, targets, waiters, wait and use times, grants
- * and revocations as OpenTelemetry metrics on `options.meter` (the
- * instruments are listed in {@link metricNames}). Everything is read from
- * the pool's actors, as they hold and announce it: a pool that is not
- * instrumented runs none of it. Points carry no key unless
- * `options.keyAttribute` maps keys to attribute values.
+ * Publishes a pool's leases, targets, waiters, wait and use times, grants,
+ * revocations and the requests that gave up (by reason: timeout, aborted,
+ * stopped, with how long they waited) as OpenTelemetry metrics on
+ * `options.meter` (the instruments are listed in {@link metricNames}).
+ * Everything is read from the pool's actors, as they hold and announce it
+ * (`listenToPool`, never inspection): a pool that is not instrumented runs
+ * none of it, and one with an inspector attached counts the same. Points
+ * carry no key unless `options.keyAttribute` maps keys to attribute values.
  *
  * A Redis-mode member (`xstate-workpool/redis`) is instrumented the same
  * way, plus lost leases: targets and leases out per key are fleet-wide as
@@ -137,7 +177,10 @@ export function instrumentPool<K>(pool: Pool<K> | RedisPool, options: Instrument
 function sourceOf(pool: unknown): MeterSource {
   const offered = (pool as { [meterSourceKey]?: unknown } | null | undefined)?.[meterSourceKey];
   if (typeof offered === 'function') return offered.call(pool) as MeterSource;
-  if (typeof (pool as Partial<Pool<unknown>> | undefined)?.actor?.system?.inspect !== 'function') {
+  // The pool actor's way out (see listenToPool), checked before anything is registered.
+  const actor = (pool as { actor?: { getSnapshot?: () => { context?: { outlet?: { listen?: unknown } } } } } | null)
+    ?.actor;
+  if (typeof actor?.getSnapshot?.()?.context?.outlet?.listen !== 'function') {
     throw new TypeError(`Expected \`pool\` to be a pool made by createPool or createRedisPool, ${got(pool)}`);
   }
   return actorPoolSource(pool as Pool<unknown>);

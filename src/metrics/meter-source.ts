@@ -3,10 +3,20 @@
  * called synchronously, in the order the pool decided things.
  */
 export interface LeaseEvents {
-  /** A waiting request (`acquire`) arrived: its wait starts now. */
-  requested(requestId: number): void;
-  /** A waiting request was withdrawn (its signal aborted) before a grant. */
-  withdrawn(requestId: number): void;
+  /**
+   * A waiting request (`acquire`) arrived: its wait starts now. `key` is the
+   * key it asks for, `undefined` for any key (a source that leaves it out
+   * gets its withdrawals counted without a key).
+   */
+  requested(requestId: number, key?: unknown): void;
+  /**
+   * A waiting request was withdrawn before a grant, because its signal
+   * aborted: `reason` is the signal's abort reason (one named
+   * `TimeoutError` counts as a timeout, any other as an abort; a source
+   * that leaves it out has its withdrawals counted as aborts). A request
+   * dropped by the stop is told in {@link LeaseEvents.stopped} instead.
+   */
+  withdrawn(requestId: number, reason?: unknown): void;
   /** Request `requestId` was granted lease `leaseId` of `key`'s group. */
   granted(requestId: number, leaseId: number, key: unknown): void;
   /** Lease `leaseId` was released (a lease not out is ignored). */
@@ -15,7 +25,7 @@ export interface LeaseEvents {
   revoked(leaseId: number, key: unknown): void;
   /** Lease `leaseId` of `key`'s group was lost (Redis mode: its claim expired). */
   lost(leaseId: number, key: unknown): void;
-  /** The pool stopped; these waiting requests were dropped. */
+  /** The pool stopped; these waiting requests were dropped (counted as withdrawn by the stop). */
   stopped(dropped: readonly number[]): void;
 }
 

@@ -14,12 +14,19 @@ export const metricNames = {
   waitTime: 'workpool.lease.wait_time',
   /** Histogram, `s`: from a lease's grant to its release. */
   useTime: 'workpool.lease.use_time',
-  /** Counter, `{lease}`: leases granted. */
+  /** Observable counter, `{lease}`: leases granted. */
   grants: 'workpool.lease.grants',
-  /** Counter, `{lease}`: leases revoked by a lowered target. */
+  /** Observable counter, `{lease}`: leases revoked by a lowered target. */
   revocations: 'workpool.lease.revocations',
-  /** Counter, `{lease}`: leases lost (Redis mode only). */
+  /** Observable counter, `{lease}`: leases lost (Redis mode only). */
   losses: 'workpool.lease.losses',
+  /**
+   * Observable counter, `{request}`: waiting requests that gave up before a grant, by
+   * `workpool.withdrawal.reason` (`timeout`, `aborted`, `stopped`).
+   */
+  withdrawals: 'workpool.lease.withdrawals',
+  /** Histogram, `s`: from a withdrawn request's arrival to its withdrawal, by `workpool.withdrawal.reason`. */
+  withdrawnWaitTime: 'workpool.lease.withdrawn_wait_time',
 } as const;
 
 /** The attributes the instruments put on their points. */
@@ -30,10 +37,17 @@ export const attributeNames = {
   poolName: 'workpool.pool.name',
   /** On `pending_requests`: `any_key` for waiters of any group, `key` for waiters of one. */
   requestScope: 'workpool.request.scope',
+  /**
+   * On `withdrawals` and `withdrawn_wait_time`: why the request gave up.
+   * `timeout`: its signal aborted with a `TimeoutError` (as
+   * `AbortSignal.timeout` does); `aborted`: its signal aborted with any other
+   * reason; `stopped`: the pool stopped while it waited.
+   */
+  withdrawalReason: 'workpool.withdrawal.reason',
 } as const;
 
 /**
- * Bucket boundaries, in seconds, for both histograms: waits and holds range
+ * Bucket boundaries, in seconds, for the three histograms: waits and holds range
  * from microseconds (an idle pool grants at once) to minutes.
  */
 export const durationBuckets: readonly number[] = [

@@ -1,6 +1,7 @@
 import type { BatchObservableCallback, Meter, Observable } from '@opentelemetry/api';
 import { describe, expect, test, vi } from 'vitest';
-import { createPool } from '../../src/index.js';
+import { createActor } from 'xstate';
+import { createPool, groupMachine } from '../../src/index.js';
 import { instrumentPool, metricNames } from '../../src/metrics/index.js';
 import { flush, snapshotCounts, track } from '../support.js';
 import { at, ManualClock, Metrics } from './support.js';
@@ -174,5 +175,14 @@ describe('instrumentPool options', () => {
 
   test('a value that is not a pool is refused with a TypeError', () => {
     expect(() => instrumentPool({} as never, { meter })).toThrow(/Expected `pool` to be a pool made by createPool/);
+  });
+
+  test('an object whose actor is not a pool actor is refused before anything is registered', async () => {
+    const metrics = new Metrics();
+    const notAPool = { actor: createActor(groupMachine, { input: { key: 'k', target: 1 } }) };
+    expect(() => instrumentPool(notAPool as never, { meter: metrics.meter })).toThrow(
+      /Expected `pool` to be a pool made by createPool/,
+    );
+    expect(await metrics.points(metricNames.leaseCount)).toEqual([]);
   });
 });

@@ -4,26 +4,31 @@ import type { GroupEntry } from './group-table.js';
 import type { PoolContext } from './pool-types.js';
 import type { LeaseWant } from './waiter-queue.js';
 
-/**
- * Where the grant decisions go. The pool machine binds these to its own
- * `emit` and `sendTo`, so the decisions below stay free of XState.
+/*
+ * The decisions below are the pool actor's, made inside its actions. Each
+ * tells what it decides as it decides it: a group actor by a plain send (not
+ * `sendTo`: XState runs deferred effects from an array it drains with
+ * `Array#shift`, so one event that tells tens of thousands of grants would be
+ * quadratic), the pool's listeners through `ctx.outlet`; a group actor to
+ * stop goes to `ctx.retired`, which the pool machine empties with
+ * `stopChild` right after.
  */
-export interface GrantEffects {
-  /** Deliver lease `leaseId` of `key`'s group to request `requestId`. */
-  granted(requestId: number, leaseId: number, key: unknown): void;
-  /** Tell `entry`'s group actor what changed. */
-  tell(entry: GroupEntry, event: GroupEvent): void;
-  /** Stop `entry`'s group actor, after what it was told. */
-  retire(entry: GroupEntry): void;
-  /** Ask the holders of leases `leaseIds` of `key`'s group to wind down. */
-  revoked(key: unknown, leaseIds: readonly number[]): void;
+
+/** Tells `entry`'s group actor what changed. */
+function tell(entry: GroupEntry, event: GroupEvent): void {
+  entry.ref.send(event);
+}
+
+/** Leaves `entry`'s group actor to be stopped, after what it was told. */
+function retire(ctx: PoolContext, entry: GroupEntry): void {
+  ctx.retired.add(entry.ref);
 }
 
 /** Issues one new lease of `entry`'s group to `requestId`. */
-function grant(ctx: PoolContext, entry: GroupEntry, requestId: number, out: GrantEffects): void {
+function grant(ctx: PoolContext, entry: GroupEntry, requestId: number): void {
   const leaseId = ctx.leases.issue(entry);
-  out.tell(entry, { type: 'lease.grant', leaseId });
-  out.granted(requestId, leaseId, entry.key);
+  tell(entry, { type: 'lease.grant', leaseId });
+  ctx.outlet.granted(requestId, leaseId, entry.key);
 }
 
 /**
@@ -32,14 +37,14 @@ function grant(ctx: PoolContext, entry: GroupEntry, requestId: number, out: Gran
  * just became able to grant or granted and still can (round-robin), out if
  * it cannot, where it was otherwise. Leaves no waiter the group could serve.
  */
-export function serveGroup(ctx: PoolContext, entry: GroupEntry, counts: GroupCounts, out: GrantEffects): void {
+export function serveGroup(ctx: PoolContext, entry: GroupEntry, counts: GroupCounts): void {
   let spare = spareOf(counts);
   let granted = false;
   while (spare > 0) {
     const waiter = ctx.waiters.oldestFor(entry.key);
     if (!waiter) break;
     ctx.waiters.remove(waiter);
-    grant(ctx, entry, waiter.requestId, out);
+    grant(ctx, entry, waiter.requestId);
     granted = true;
     spare--;
   }
@@ -60,11 +65,11 @@ export function grantableEntry(ctx: PoolContext, want: LeaseWant): GroupEntry | 
  * group that could serve it), granting at once
  * never jumps the queue.
  */
-export function grantNow(ctx: PoolContext, requestId: number, want: LeaseWant, out: GrantEffects): boolean {
+export function grantNow(ctx: PoolContext, requestId: number, want: LeaseWant): boolean {
   const entry = grantableEntry(ctx, want);
   if (!entry) return false;
   const spare = spareOf(entry.counts());
-  grant(ctx, entry, requestId, out);
+  grant(ctx, entry, requestId);
   if (spare === 1) ctx.ready.remove(entry);
   else ctx.ready.push(entry);
   return true;
@@ -80,19 +85,18 @@ export function setTarget(
   key: unknown,
   target: number,
   parent: Parameters<PoolContext['groups']['create']>[2],
-  out: GrantEffects,
 ): void {
   const existing = ctx.groups.get(key);
   if (!existing) {
     if (target === 0) return;
-    serveGroup(ctx, ctx.groups.create(key, target, parent), { target, active: 0 }, out);
+    serveGroup(ctx, ctx.groups.create(key, target, parent), { target, active: 0 });
     return;
   }
   const counts = { target, active: existing.counts().active };
-  out.tell(existing, { type: 'target.set', target });
-  if (existing.unrevoked.size > target) out.revoked(key, ctx.leases.revokeNewest(existing, target));
-  if (standingOf(counts) === 'retired') forget(ctx, existing, out);
-  else serveGroup(ctx, existing, counts, out);
+  tell(existing, { type: 'target.set', target });
+  if (existing.unrevoked.size > target) ctx.outlet.revoked(key, ctx.leases.revokeNewest(existing, target));
+  if (standingOf(counts) === 'retired') forget(ctx, existing);
+  else serveGroup(ctx, existing, counts);
 }
 
 /**
@@ -102,42 +106,29 @@ export function setTarget(
  * count drops, and the group joins the rotation or retires (as does a group
  * created on demand that is left idle).
  */
-export function release(ctx: PoolContext, leaseId: number, out: GrantEffects): void {
+export function release(ctx: PoolContext, leaseId: number): void {
   const entry = ctx.leases.settle(leaseId);
   if (!entry) return;
+  ctx.outlet.released(leaseId, entry.key);
   const { target, active } = entry.counts();
   const after = { target, active: active - 1 };
   if (spareOf(after) > 0) {
     const waiter = ctx.waiters.oldestFor(entry.key);
     if (waiter) {
       ctx.waiters.remove(waiter);
-      out.granted(waiter.requestId, ctx.leases.issue(entry), entry.key);
+      ctx.outlet.granted(waiter.requestId, ctx.leases.issue(entry), entry.key);
       return;
     }
   }
-  out.tell(entry, { type: 'lease.release', leaseId });
-  if (standingOf(after) === 'retired' || idleOnDemand(ctx, entry, after)) forget(ctx, entry, out);
+  tell(entry, { type: 'lease.release', leaseId });
+  if (standingOf(after) === 'retired' || idleOnDemand(ctx, entry, after)) forget(ctx, entry);
   else if (spareOf(after) > 0 && !ctx.ready.has(entry)) ctx.ready.push(entry);
 }
 
 /**
- * Whether releasing lease `leaseId` now would retire its group: no waiter
- * takes the capacity over, and the group is left at target 0 with nothing
- * out, or is an idle group created on demand. Such a release stops an actor;
- * any other only tells the group and the caller.
- */
-export function releaseRetires(ctx: PoolContext, leaseId: number): boolean {
-  const entry = ctx.leases.groupOf(leaseId);
-  if (!entry) return false;
-  const { target, active } = entry.counts();
-  const after = active - 1;
-  if (after < target && ctx.waiters.oldestFor(entry.key)) return false;
-  return (target === 0 && after === 0) || idleOnDemand(ctx, entry, { target, active: after });
-}
-
-/**
  * How many groups one pool event closes while stopping. Each closed group
- * queues two deferred effects on the pool actor, and XState runs them with
+ * queues deferred effects on the pool actor (its actor's stop, and in the
+ * past the pool's event to itself), and XState runs them with
  * `Array#shift()`, which turns quadratic once the array outgrows V8's
  * regular heap pages (~16k entries): 100,000 groups closed in one event
  * took about 40 s. One group per event keeps stop linear, and every stop of
@@ -150,10 +141,10 @@ export const CLOSE_BATCH = 1;
  * first groups (see {@link closeGroups}). Returns the dropped request ids,
  * oldest first, and whether groups are left to close.
  */
-export function closeAll(ctx: PoolContext, out: GrantEffects): { dropped: number[]; more: boolean } {
+export function closeAll(ctx: PoolContext): { dropped: number[]; more: boolean } {
   const dropped = ctx.waiters.clear();
   ctx.ready.clear();
-  return { dropped, more: closeGroups(ctx, out) };
+  return { dropped, more: closeGroups(ctx) };
 }
 
 /**
@@ -162,14 +153,14 @@ export function closeAll(ctx: PoolContext, out: GrantEffects): { dropped: number
  * as set (stop changes no target); one with no lease out has its actor stopped now, the
  * others once their last lease comes back (see {@link releaseAfterStop}).
  */
-export function closeGroups(ctx: PoolContext, out: GrantEffects): boolean {
+export function closeGroups(ctx: PoolContext): boolean {
   for (let closed = 0; closed < CLOSE_BATCH; closed++) {
     const entry = ctx.groups.nextToClose();
     if (!entry) return false;
-    out.tell(entry, { type: 'group.close' });
+    tell(entry, { type: 'group.close' });
     const counts = entry.counts();
     if (counts.active > 0) continue;
-    out.retire(entry);
+    retire(ctx, entry);
     entry.letGo(counts);
   }
   return ctx.groups.leftToClose > 0;
@@ -181,17 +172,19 @@ export function closeGroups(ctx: PoolContext, out: GrantEffects): boolean {
  * target was 0, or that was created on demand, is forgotten, as it would
  * have been while running.
  */
-export function releaseAfterStop(ctx: PoolContext, leaseId: number, out: GrantEffects): void {
+export function releaseAfterStop(ctx: PoolContext, leaseId: number): void {
   const entry = ctx.leases.settle(leaseId);
   if (!entry) return;
+  ctx.outlet.released(leaseId, entry.key);
   const wasClosing = entry.ref.getSnapshot().value === 'closing';
-  out.tell(entry, { type: 'lease.release', leaseId });
+  // Read before the group is told, which takes the lease off its count.
   const { target, active } = entry.counts();
+  tell(entry, { type: 'lease.release', leaseId });
   if (active !== 1 || !wasClosing) return;
   // A group created on demand goes once idle, after stop as before it.
-  if (target === 0 || entry.onDemand) forget(ctx, entry, out);
+  if (target === 0 || entry.onDemand) forget(ctx, entry);
   else {
-    out.retire(entry);
+    retire(ctx, entry);
     entry.letGo({ target, active: 0 });
   }
 }
@@ -211,8 +204,8 @@ function idleOnDemand(ctx: PoolContext, entry: GroupEntry, counts: GroupCounts):
 }
 
 /** Drops a group (retired by the event just sent to it, or idle and created on demand), and stops its actor. */
-function forget(ctx: PoolContext, entry: GroupEntry, out: GrantEffects): void {
+function forget(ctx: PoolContext, entry: GroupEntry): void {
   ctx.ready.remove(entry);
   ctx.groups.delete(entry);
-  out.retire(entry);
+  retire(ctx, entry);
 }

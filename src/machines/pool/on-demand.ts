@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import { type GrantEffects, serveGroup } from './grants.js';
+import { serveGroup } from './grants.js';
 import type { GroupEntry } from './group-table.js';
 import type { PoolContext } from './pool-types.js';
 import type { LeaseWant } from './waiter-queue.js';
@@ -22,7 +22,6 @@ export function requestOnDemand(
   key: unknown,
   keep: boolean,
   parent: AnyActorRef,
-  out: GrantEffects,
 ): void {
   const target = ctx.defaultTarget;
   // Stryker disable next-line all: the guard createsGroupOnDemand runs first, the check just narrows the type
@@ -30,7 +29,7 @@ export function requestOnDemand(
   ctx.waiters.add(requestId, { anyKey: false, key });
   const entry = ctx.groups.create(key, target, parent);
   entry.onDemand = true;
-  serveGroup(ctx, entry, { target, active: 0 }, out);
+  serveGroup(ctx, entry, { target, active: 0 });
   if (!keep) ctx.waiters.cancel(requestId);
 }
 

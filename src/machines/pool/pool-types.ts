@@ -1,7 +1,7 @@
 import type { LinkedList } from '../linked-list.js';
-import type { GroupEntry, GroupTable } from './group-table.js';
+import type { GroupActorRef, GroupEntry, GroupTable } from './group-table.js';
 import type { LeaseLedger } from './lease-ledger.js';
-import type { LeaseRelay } from './lease-relay.js';
+import type { PoolOutlet } from './pool-outlet.js';
 import type { LeaseWant, WaiterQueue } from './waiter-queue.js';
 
 /**
@@ -19,10 +19,42 @@ export interface PoolContext {
   readonly ready: LinkedList<GroupEntry>;
   /** The leases that are out. */
   readonly leases: LeaseLedger;
-  /** Where grants and drains go when someone listens (the facade), instead of being emitted. */
-  readonly relay: LeaseRelay;
+  /** Where every decision about a request or a lease is told: the pool's one way out (see `listenToPool`). */
+  readonly outlet: PoolOutlet;
+  /**
+   * The group actors that the event being processed retired (their groups
+   * forgotten, or closed at stop), left for the eventless transition that
+   * follows it to stop: stopping a child takes XState's `stopChild`.
+   */
+  readonly retired: RetiredGroups;
   /** The target of groups created on demand by keyed requests; `undefined`: no such groups. */
   readonly defaultTarget: number | undefined;
+}
+
+/** Group actors to stop, in the order they were retired. */
+export class RetiredGroups {
+  #refs: GroupActorRef[] = [];
+
+  /** How many are waiting to be stopped. */
+  get size(): number {
+    return this.#refs.length;
+  }
+
+  /** Adds `ref`, to be stopped after the decision that retired it. */
+  add(ref: GroupActorRef): void {
+    this.#refs.push(ref);
+  }
+
+  /** Takes every actor waiting to be stopped, oldest first. */
+  take(): GroupActorRef[] {
+    const refs = this.#refs;
+    this.#refs = [];
+    return refs;
+  }
+
+  toJSON(): { toStop: number } {
+    return { toStop: this.#refs.length };
+  }
 }
 
 /** What the pool actor is started with. */
@@ -54,10 +86,12 @@ export interface PoolLeaseReleaseEvent {
   readonly leaseId: number;
 }
 
-/** The waiting request `requestId` is withdrawn (its signal aborted). */
+/** The waiting request `requestId` is withdrawn (the facade sends it when the request's signal aborts). */
 export interface PoolRequestCancelEvent {
   readonly type: 'request.cancel';
   readonly requestId: number;
+  /** Why, as the listeners' `withdrawn` is told: the facade gives the abort reason of the request's signal. */
+  readonly reason?: unknown;
 }
 
 /** Stop the pool. */
@@ -83,36 +117,3 @@ export type PoolEvent =
   | PoolRequestCancelEvent
   | PoolStopEvent
   | PoolGroupsCloseEvent;
-
-/** Request `requestId` was granted lease `leaseId` of `key`'s group. */
-export interface LeaseGrantedEmitted {
-  readonly type: 'lease.granted';
-  readonly requestId: number;
-  readonly leaseId: number;
-  readonly key: unknown;
-}
-
-/**
- * `set` lowered `key`'s target below its leases out: the holders of
- * `leaseIds` (the group's newest unrevoked leases, newest first) are asked
- * to wind down. They keep counting until released.
- */
-export interface LeasesRevokedEmitted {
-  readonly type: 'leases.revoked';
-  readonly key: unknown;
-  readonly leaseIds: readonly number[];
-}
-
-/** The last lease out was released. */
-export interface PoolDrainedEmitted {
-  readonly type: 'pool.drained';
-}
-
-/** The pool stopped; the listed waiting requests were dropped, oldest first. */
-export interface PoolStoppedEmitted {
-  readonly type: 'pool.stopped';
-  readonly dropped: readonly number[];
-}
-
-/** Every event the pool actor emits to its listeners. */
-export type PoolEmitted = LeaseGrantedEmitted | LeasesRevokedEmitted | PoolDrainedEmitted | PoolStoppedEmitted;

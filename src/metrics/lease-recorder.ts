@@ -16,16 +16,19 @@ export interface LeaseInstruments {
 }
 
 /** Why a waiting request was withdrawn, as the `workpool.withdrawal.reason` attribute says it. */
-export type WithdrawalReason = 'timeout' | 'aborted' | 'stopped';
+export type WithdrawalReason = 'timeout' | 'aborted' | 'stopped' | 'failed';
 
 /**
  * The reason a request withdrawn with abort reason `reason` is counted
  * under: `timeout` for an error named `TimeoutError` (what
- * `AbortSignal.timeout` aborts with), `aborted` for anything else.
+ * `AbortSignal.timeout` aborts with), `failed` for one named
+ * `RedisPoolError` (a Redis-mode request that Redis could not take: the
+ * pool gave up, not its caller), `aborted` for anything else.
  */
 export function withdrawalReasonOf(reason: unknown): WithdrawalReason {
   const name = typeof reason === 'object' && reason !== null ? (reason as { name?: unknown }).name : undefined;
-  return name === 'TimeoutError' ? 'timeout' : 'aborted';
+  if (name === 'TimeoutError') return 'timeout';
+  return name === 'RedisPoolError' ? 'failed' : 'aborted';
 }
 
 /**

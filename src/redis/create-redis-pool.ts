@@ -74,7 +74,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     this.#actor.on('member.joined', () => {
       for (const resolve of this.#joinWaiters.splice(0)) resolve();
     });
-    this.#actor.on('request.requested', ({ ticket }) => this.#link.events.requested(ticket));
+    this.#actor.on('request.requested', ({ ticket, key }) => this.#link.events.requested(ticket, key));
     this.#actor.on('requests.stopped', ({ tickets }) => this.#link.events.stopped(tickets));
     this.#actor.on('member.withdrawn', () => this.#resolveWithdrawn());
     this.#actor.on('member.stopped', () => void this.#closed());

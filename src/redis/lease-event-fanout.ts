@@ -16,12 +16,12 @@ export class LeaseEventFanout implements LeaseEvents {
     };
   }
 
-  requested(requestId: number): void {
-    for (const l of this.#listeners) l.requested(requestId);
+  requested(requestId: number, key?: unknown): void {
+    for (const l of this.#listeners) l.requested(requestId, key);
   }
 
-  withdrawn(requestId: number): void {
-    for (const l of this.#listeners) l.withdrawn(requestId);
+  withdrawn(requestId: number, reason?: unknown): void {
+    for (const l of this.#listeners) l.withdrawn(requestId, reason);
   }
 
   granted(requestId: number, leaseId: number, key: unknown): void {

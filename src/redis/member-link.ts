@@ -90,7 +90,7 @@ export class MemberLink {
         this.events.granted(event.ticket, event.lease.id, event.lease.key);
         return;
       case 'request.withdrawn':
-        this.events.withdrawn(event.ticket);
+        this.events.withdrawn(event.ticket, event.reason);
         return;
       case 'lease.released':
         this.events.released(event.lease.id);

@@ -126,7 +126,7 @@ export type MemberEvent =
 /** What the member actor emits to its facade. */
 export type MemberEmitted =
   | { readonly type: 'leases.lost' }
-  | { readonly type: 'request.requested'; readonly ticket: number }
+  | { readonly type: 'request.requested'; readonly ticket: number; readonly key: string | undefined }
   | { readonly type: 'requests.stopped'; readonly tickets: readonly number[] }
   | { readonly type: 'member.joined' }
   | { readonly type: 'member.withdrawn' }
@@ -248,7 +248,7 @@ const memberSetup = setup({
       }) as RequestRef;
       requests.all.add(ref);
       ref.on('*', (emitted) => link.hear(emitted));
-      if (event.mode === 'acquire') enqueue.emit({ type: 'request.requested', ticket });
+      if (event.mode === 'acquire') enqueue.emit({ type: 'request.requested', ticket, key: event.key });
       ref.start();
     }),
     endRequest: enqueueActions(({ context, event, enqueue }) => {

@@ -73,7 +73,7 @@ export type RequestEvent =
  */
 export type RequestEmitted =
   | { readonly type: 'request.granted'; readonly ticket: number; readonly lease: MemberLease<string> }
-  | { readonly type: 'request.withdrawn'; readonly ticket: number }
+  | { readonly type: 'request.withdrawn'; readonly ticket: number; readonly reason: unknown }
   | {
       readonly type: 'lease.released' | 'lease.revoked' | 'lease.lost' | 'lease.stopped';
       readonly lease: MemberLease<string>;
@@ -194,8 +194,9 @@ const requestSetup = setup({
     }),
     rejectAborted: enqueueActions(({ context, self, enqueue }) => {
       context.requests.forgetId(context.id, self);
-      context.settle.reject(context.signal?.reason);
-      enqueue.emit({ type: 'request.withdrawn', ticket: context.ticket });
+      const reason: unknown = context.signal?.reason;
+      context.settle.reject(reason);
+      enqueue.emit({ type: 'request.withdrawn', ticket: context.ticket, reason });
     }),
     /** The member stopped: an acquire rejects (its stop reported the withdrawal), a try finds nothing. */
     rejectStopped: ({ context, self }) => {
@@ -205,8 +206,10 @@ const requestSetup = setup({
       else context.settle.reject(new PoolStoppedError());
     },
     rejectFailed: enqueueActions(({ context, event, enqueue }) => {
-      context.settle.reject(event.type === 'reply.failed' ? event.error : undefined);
-      if (context.mode === 'acquire') enqueue.emit({ type: 'request.withdrawn', ticket: context.ticket });
+      const error = event.type === 'reply.failed' ? event.error : undefined;
+      context.settle.reject(error);
+      if (context.mode === 'acquire')
+        enqueue.emit({ type: 'request.withdrawn', ticket: context.ticket, reason: error });
     }),
     resolveNothing: ({ context }) => context.settle.resolve(undefined),
     giveBackEarlyGrant: assign(({ context }) => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import { instrumentPool, metricNames } from '../../src/metrics/index.js';
+import { attributeNames, instrumentPool, metricNames } from '../../src/metrics/index.js';
 import { LeaseLostError, PoolStoppedError } from '../../src/redis/index.js';
 import { poolKeys } from '../../src/redis/redis-keys.js';
 import { clientKinds } from '../redis/clients.js';
@@ -68,6 +68,35 @@ describe.runIf(redisTestsRun).each(clientKinds)('instrumentPool on a Redis membe
     await lease.release();
     expect(await a.keys()).toEqual([]);
     expect(await metrics.values(metricNames.leaseCount)).toEqual({ [at()]: 0, [key('spam')]: 0 });
+  });
+
+  test('withdrawals are counted by reason and by the key asked for: timeout, aborted, stopped', async () => {
+    const name = freshName();
+    const a = (await fleet.member(name)).pool;
+    const probe = await fleet.client();
+    const metrics = new Metrics();
+    instrumentPool(a, { meter: metrics.meter, keyAttribute: (k) => k });
+    const timedOut = new AbortController();
+    const aborted = new AbortController();
+    const waits = [
+      a.acquire({ key: 'x', signal: timedOut.signal }),
+      a.acquire({ signal: aborted.signal }),
+      a.acquire({ key: 'x' }),
+    ].map((p) => p.catch((error: unknown) => error));
+    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 2 && (await queuedIn(probe, name)) === 1, {
+      what: 'three requests queued',
+    });
+    timedOut.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    aborted.abort(new Error('client went away'));
+    await a.stop();
+    await Promise.all(waits);
+    const why = (reason: string, k?: string) =>
+      at({ ...(k === undefined ? {} : { 'workpool.key': k }), [attributeNames.withdrawalReason]: reason });
+    expect(await metrics.values(metricNames.withdrawals)).toEqual({
+      [why('timeout', 'x')]: 1,
+      [why('aborted')]: 1,
+      [why('stopped', 'x')]: 1,
+    });
   });
 
   test('waiters are this member’s pending acquires, any-key and per key', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { createPool } from '../../src/index.js';
 import { attributeNames, instrumentPool, metricNames } from '../../src/metrics/index.js';
+import { withdrawalReasonOf } from '../../src/metrics/lease-recorder.js';
+import { RedisPoolError } from '../../src/redis/errors.js';
 import { flush, track } from '../support.js';
 import { at, ManualClock, Metrics } from './support.js';
 
@@ -159,5 +161,18 @@ describe('an instrumented pool with an inspector attached', () => {
     expect(await metrics.histograms(metricNames.waitTime)).toMatchObject({ [key]: { count: 2, sum: 0.2 } });
     expect(await metrics.histograms(metricNames.useTime)).toMatchObject({ [key]: { count: 2, sum: 0.5 } });
     expect(await metrics.values(metricNames.withdrawals)).toEqual({ [reason('timeout', { 'workpool.key': 'k' })]: 1 });
+  });
+});
+
+describe('the withdrawal reason of an abort reason', () => {
+  test('is timeout for a TimeoutError, failed for a RedisPoolError, aborted for anything else', () => {
+    expect(withdrawalReasonOf(timeoutError())).toBe('timeout');
+    expect(
+      withdrawalReasonOf(
+        new RedisPoolError('Redis acquire failed: down', { cause: new Error('ECONNREFUSED'), refused: false }),
+      ),
+    ).toBe('failed');
+    expect(withdrawalReasonOf(new Error('client went away'))).toBe('aborted');
+    expect(withdrawalReasonOf(undefined)).toBe('aborted');
   });
 });

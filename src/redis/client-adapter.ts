@@ -220,14 +220,16 @@ class ScriptCaller {
   }
 }
 
-/** The adapter's script calls over `caller`. */
-function scriptCalls(caller: ScriptCaller): Pick<RedisAdapter, 'evalScript' | 'functions'> {
-  return {
-    evalScript: (script, keys, args) => caller.run(script, keys, args),
-    get functions() {
-      return caller.functions;
+/** An adapter of `rest` whose scripts run through `caller` (`functions` read live, not copied). */
+function withScripts(caller: ScriptCaller, rest: Omit<RedisAdapter, 'evalScript' | 'functions'>): RedisAdapter {
+  return Object.defineProperties(
+    {
+      ...rest,
+      evalScript: (script: LoadedScript, keys: readonly string[], args: readonly string[]) =>
+        caller.run(script, keys, args),
     },
-  };
+    { functions: { get: () => caller.functions, enumerable: true } },
+  ) as RedisAdapter;
 }
 
 /** The hash field a confirmation writes: a write of its own connection for `WAIT` to wait for. */
@@ -336,9 +338,8 @@ function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
   const send: Send = nodeRedisSender(client, cluster);
   // On a Cluster, FUNCTION LOAD goes where the FCALL that missed it went: to the master of the pool's slot.
   const caller = new ScriptCaller(send, (library, route) => send(['FUNCTION', 'LOAD', library.source], route));
-  return {
+  return withScripts(caller, {
     kind: cluster ? 'node-redis cluster' : 'node-redis client',
-    ...scriptCalls(caller),
     async subscribe(channel, onMessage) {
       const sub = client.duplicate();
       // Errors surface on the calls; an 'error' listener keeps them from crashing the process.
@@ -369,16 +370,15 @@ function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
         close: () => closing.close(),
       };
     },
-  };
+  });
 }
 
 function nodeRedisSentinelAdapter(client: NodeRedisSentinelLike): RedisAdapter {
   // Not read-only: on the primary, never a replica.
   const send: Send = (args) => client.sendCommand(false, args);
   const caller = new ScriptCaller(send, (library) => send(['FUNCTION', 'LOAD', library.source], undefined));
-  return {
+  return withScripts(caller, {
     kind: 'node-redis sentinel',
-    ...scriptCalls(caller),
     async subscribe(channel, onMessage) {
       // A sentinel cannot be duplicated: the listener goes on the sentinel's own pub/sub connection,
       // which it moves to each new primary with its listeners, and closes once none is left.
@@ -403,7 +403,7 @@ function nodeRedisSentinelAdapter(client: NodeRedisSentinelLike): RedisAdapter {
         close: async () => {},
       };
     },
-  };
+  });
 }
 
 function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
@@ -422,9 +422,8 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
         )
       : client.call('FUNCTION', 'LOAD', library.source);
   const caller = new ScriptCaller(send, load);
-  return {
+  return withScripts(caller, {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
-    ...scriptCalls(caller),
     async subscribe(channel, onMessage) {
       // Its own connection, connected now whatever the caller's lazyConnect, queueing until ready. It
       // subscribes again by itself after a reconnection, so that a refusal (ACL) is no unhandled rejection.
@@ -474,7 +473,7 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
       const closing = subscription(() => connection.disconnect());
       return { confirm, close: () => closing.close() };
     },
-  };
+  });
 }
 
 /**

@@ -6,7 +6,6 @@
 -- Reply: { "granted", <lease id>, <target>, <active>, <key>, <notices> } | { "queued", <notices> }
 --        | { "gone", <notices> } (caller is no member)
 return run(KEYS, ARGV, function()
-  begin()
   if not is_member(CALLER) then return { 'gone', own } end
   local request, want = ARGV[3], ARGV[4]
   local key = nil

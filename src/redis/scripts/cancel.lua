@@ -4,7 +4,6 @@
 -- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] request id
 -- Reply: { "ok", <notices> } (withdrawn) | { "none", <notices> } (not waiting)
 return run(KEYS, ARGV, function()
-  begin()
   local mw = pool_key('mw:', CALLER)
   local want = redis.call('HGET', mw, ARGV[3])
   if not want then return { 'none', own } end

@@ -5,7 +5,6 @@
 -- Reply: { "ok", <target>, <active>, <key>, <notices> } | { "none", <notices> } (the lease was not
 -- out: released before, or lost, D5; nothing changed)
 return run(KEYS, ARGV, function()
-  begin()
   local g = release(CALLER, ARGV[3])
   if not g then return { 'none', own } end
   return { 'ok', int(g.target), int(g.active), g.key, own }

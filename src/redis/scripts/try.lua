@@ -5,7 +5,6 @@
 -- Reply: { "granted", <lease id>, <target>, <active>, <key>, <notices> } | { "none", <notices> }
 --        | { "gone", <notices> }
 return run(KEYS, ARGV, function()
-  begin()
   if not is_member(CALLER) then return { 'gone', own } end
   local key = nil
   if ARGV[4] ~= '*' then key = string.sub(ARGV[4], 2) end

@@ -1,7 +1,12 @@
--- Liveness (D3, D5, D6): members whose deadline passed are reaped at the start of a call, their waiters
--- dropped and then their leases given back through release() (includes/grants.lua); a stopping member's
--- final leave departs the same way. A departure is applied whole or not at all (D8): every key it can
--- touch is read or check()ed before its first write.
+-- Liveness (D3, D5, D6): members whose deadline passed are reaped, their waiters dropped and then their
+-- leases given back through release() (includes/grants.lua); a stopping member's final leave departs the
+-- same way. A departure is applied whole or not at all (D8): every key it can touch is read or check()ed
+-- before its first write.
+-- The reap runs at the start of heartbeat, join, leave, set, get and keys, not of the calls of the hot
+-- path (acquire, try, release, cancel), which then need neither TIME nor the scan of the members: every
+-- live member heartbeats every leaseTtl / 3, so a dead member is reaped within one heartbeat interval of
+-- its deadline, and its capacity is back within leaseTtl + one heartbeat interval (D3's bound). Until
+-- then its waiters may be granted leases, which the reap gives back with the rest.
 
 -- Checks the fixed keys, for the rare paths (join, reap, leave) that may write any of them.
 local function check_fixed()
@@ -89,7 +94,8 @@ local function reap(now, leaving)
   end
 end
 
--- Whether member is a member (not reaped, not left).
+-- Whether member is a member: joined, not reaped, not left (one past its deadline that no reap has
+-- removed yet still is; the reap that removes it undoes what it did meanwhile).
 local function is_member(member)
   return redis.call('ZSCORE', MEMBERS, member) ~= false
 end

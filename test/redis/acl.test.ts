@@ -9,6 +9,7 @@ import { createAclUser } from './acl-user.js';
 import { clientKinds, connectClient } from './clients.js';
 import { freshName, useRedisServer } from './fleet.js';
 import { redisTestsRun } from './redis-server.js';
+import { onScriptPath } from './script-path.js';
 
 const server = useRedisServer({ beforeAll, afterAll });
 
@@ -124,11 +125,12 @@ async function scriptCalls(admin: { command(args: readonly string[]): Promise<un
 describe.runIf(redisTestsRun).each(clientKinds)('which script path a pool takes, over %s', (kind) => {
   /** Runs a few calls of a pool as user `name` (allowed `commands`); resolves with the script calls Redis ran meanwhile and whether the member still uses functions. */
   async function runAs(name: string, commands: readonly string[]) {
+    // Functions allowed by the process, whatever the run says: the user's ACL decides here.
     await aclUser(name, commands);
     const admin = await connectClient(kind, server.current().url);
     const client = await connectClient(kind, server.current().url, { username: name, password: 'secret' });
     try {
-      const runner = new ScriptRunner(client.client, poolKeys('workpool', freshName()), 'm');
+      const runner = onScriptPath(true, () => new ScriptRunner(client.client, poolKeys('workpool', freshName()), 'm'));
       const before = await scriptCalls(admin);
       await runner.join(60_000);
       await runner.set('x', 1);
@@ -177,7 +179,7 @@ describe.runIf(redisTestsRun).each(clientKinds)('which script path a pool takes,
     const admin = await connectClient(kind, server.current().url);
     const client = await connectClient(kind, server.current().url);
     try {
-      const runner = new ScriptRunner(client.client, poolKeys('workpool', freshName()), 'm');
+      const runner = onScriptPath(true, () => new ScriptRunner(client.client, poolKeys('workpool', freshName()), 'm'));
       await runner.join(60_000);
       await runner.set('x', 2);
       await admin.command(['FUNCTION', 'FLUSH']);

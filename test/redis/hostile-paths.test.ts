@@ -5,6 +5,7 @@ import { ScriptRunner } from '../../src/redis/script-runner.js';
 import { connectClient, type TestClient } from './clients.js';
 import { freshName, useRedisServer } from './fleet.js';
 import { redisTestsRun } from './redis-server.js';
+import { onScriptPath } from './script-path.js';
 
 const server = useRedisServer({ beforeAll, afterAll });
 
@@ -218,16 +219,7 @@ describe.runIf(redisTestsRun).each(scriptPaths)(
     });
     beforeEach(async () => {
       const keys = poolKeys('workpool', freshName('paths'));
-      const runner = (member: string) => {
-        const saved = process.env.XSTATE_WORKPOOL_REDIS_FUNCTIONS;
-        process.env.XSTATE_WORKPOOL_REDIS_FUNCTIONS = functions ? '1' : '0';
-        try {
-          return new ScriptRunner(client.client, keys, member);
-        } finally {
-          if (saved === undefined) delete process.env.XSTATE_WORKPOOL_REDIS_FUNCTIONS;
-          else process.env.XSTATE_WORKPOOL_REDIS_FUNCTIONS = saved;
-        }
-      };
+      const runner = (member: string) => onScriptPath(functions, () => new ScriptRunner(client.client, keys, member));
       const a = runner('a');
       const b = runner('b');
       // A long TTL: no member is reaped and no heartbeat runs between the snapshots.

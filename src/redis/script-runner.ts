@@ -2,7 +2,7 @@ import { adaptClient, type LoadedScript, type RedisAdapter, type RedisReply } fr
 import { ForeignValueError } from './errors.js';
 import type { PoolKeys } from './redis-keys.js';
 import { decodeText, encodeText } from './redis-keys.js';
-import { type ScriptName, scriptSources } from './scripts.generated.js';
+import { functionLibrary, type ScriptName, scriptSources } from './scripts.generated.js';
 
 /** What a script tells a member besides its reply. */
 export type Notice =
@@ -65,8 +65,12 @@ export type HeartbeatReply =
     }
   | { readonly status: 'gone' };
 
+/** Each script, runnable by EVALSHA and by FCALL of its function in the pool's library (the adapter picks). */
 const scripts = Object.fromEntries(
-  Object.entries(scriptSources).map(([name, { sha, source }]) => [name, { name, sha, source }]),
+  (Object.keys(scriptSources) as ScriptName[]).map((name): [ScriptName, LoadedScript] => {
+    const { sha, source } = scriptSources[name];
+    return [name, { name, sha, source, fn: functionLibrary.functions[name], library: functionLibrary }];
+  }),
 ) as Record<ScriptName, LoadedScript>;
 
 function array(reply: RedisReply): RedisReply[] {

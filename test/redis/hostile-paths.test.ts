@@ -5,6 +5,7 @@ import { ScriptRunner } from '../../src/redis/script-runner.js';
 import { connectClient, type TestClient } from './clients.js';
 import { freshName, useRedisServer } from './fleet.js';
 import { redisTestsRun } from './redis-server.js';
+import { onScriptPath } from './script-path.js';
 
 const server = useRedisServer({ beforeAll, afterAll });
 
@@ -195,52 +196,67 @@ const cases: Array<{
   },
 ];
 
-describe.runIf(redisTestsRun)('a foreign value met by a read or a first write changes nothing (D8)', () => {
-  let client: TestClient;
-  let scene: Scene;
-  beforeAll(async () => {
-    client = await connectClient('node-redis', server.current().url);
-  });
-  afterAll(async () => {
-    await client.close();
-  });
-  beforeEach(async () => {
-    const keys = poolKeys('workpool', freshName('paths'));
-    const a = new ScriptRunner(client.client, keys, 'a');
-    const b = new ScriptRunner(client.client, keys, 'b');
-    // A long TTL: no member is reaped and no heartbeat runs between the snapshots.
-    await a.join(60_000);
-    await b.join(60_000);
-    scene = {
-      keys,
-      a,
-      b,
-      key: (suffix) => `${keys.tag}${suffix}`,
-      async dying() {
-        const d = new ScriptRunner(client.client, keys, 'd');
-        await d.join(60_000);
-        await d.set('x', 1);
-        await d.set('y', 1);
-        await d.acquire(1, 'x');
-        await d.acquire(2, 'y');
-        await b.acquire(1, 'y');
-        // Its deadline in the past: the next script of any member reaps it.
-        await client.command(['ZADD', `${keys.tag}members`, '0', 'd']);
-        return d;
-      },
-    };
-  });
+/**
+ * Both ways a member runs the scripts: FCALL of the pool's Redis Functions
+ * library, and EVALSHA where Redis refuses functions (forced here with
+ * XSTATE_WORKPOOL_REDIS_FUNCTIONS=0, read when a runner's adapter is made).
+ */
+const scriptPaths = [
+  { path: 'functions', functions: true },
+  { path: 'EVALSHA', functions: false },
+] as const;
 
-  test.each(cases)('$path', async ({ arrange, plant, call }) => {
-    const arranged = await arrange(scene);
-    const planted = scene.key(plant);
-    await client.command(['DEL', planted]);
-    await client.command(['SET', planted, 'foreign']);
-    const before = await snapshot(client, scene.keys);
-    const error = await call(scene, arranged).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ForeignValueError);
-    expect((error as ForeignValueError).redisKey).toBe(planted);
-    expect((error as ForeignValueError).found).toBe('string');
-    expect(await snapshot(client, scene.keys)).toEqual(before);
-  });
-});
+describe.runIf(redisTestsRun).each(scriptPaths)(
+  'a foreign value met by a read or a first write changes nothing (D8), by $path',
+  ({ functions }) => {
+    let client: TestClient;
+    let scene: Scene;
+    beforeAll(async () => {
+      client = await connectClient('node-redis', server.current().url);
+    });
+    afterAll(async () => {
+      await client.close();
+    });
+    beforeEach(async () => {
+      const keys = poolKeys('workpool', freshName('paths'));
+      const runner = (member: string) => onScriptPath(functions, () => new ScriptRunner(client.client, keys, member));
+      const a = runner('a');
+      const b = runner('b');
+      // A long TTL: no member is reaped and no heartbeat runs between the snapshots.
+      await a.join(60_000);
+      await b.join(60_000);
+      scene = {
+        keys,
+        a,
+        b,
+        key: (suffix) => `${keys.tag}${suffix}`,
+        async dying() {
+          const d = runner('d');
+          await d.join(60_000);
+          await d.set('x', 1);
+          await d.set('y', 1);
+          await d.acquire(1, 'x');
+          await d.acquire(2, 'y');
+          await b.acquire(1, 'y');
+          // Its deadline in the past: the next script of any member reaps it.
+          await client.command(['ZADD', `${keys.tag}members`, '0', 'd']);
+          return d;
+        },
+      };
+    });
+
+    test.each(cases)('$path', async ({ arrange, plant, call }) => {
+      const arranged = await arrange(scene);
+      const planted = scene.key(plant);
+      await client.command(['DEL', planted]);
+      await client.command(['SET', planted, 'foreign']);
+      const before = await snapshot(client, scene.keys);
+      const error = await call(scene, arranged).catch((e: unknown) => e);
+      expect(scene.a.adapter.functions).toBe(functions);
+      expect(error).toBeInstanceOf(ForeignValueError);
+      expect((error as ForeignValueError).redisKey).toBe(planted);
+      expect((error as ForeignValueError).found).toBe('string');
+      expect(await snapshot(client, scene.keys)).toEqual(before);
+    });
+  },
+);

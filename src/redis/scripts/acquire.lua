@@ -5,22 +5,23 @@
 -- ARGV[4] "*" for any key or "=<key>"
 -- Reply: { "granted", <lease id>, <target>, <active>, <key>, <notices> } | { "queued", <notices> }
 --        | { "gone", <notices> } (caller is no member)
-return run(function()
-  begin()
+return run(KEYS, ARGV, function()
   if not is_member(CALLER) then return { 'gone', own } end
   local request, want = ARGV[3], ARGV[4]
   local key = nil
   if want ~= '*' then key = string.sub(want, 2) end
-  local g = grantable(key)
+  local g = grantableEntry(key)
   if g then
-    local id = grant_now(g, request)
+    local id = grantNow(g, request)
     return { 'granted', id, int(g.target), int(g.active), g.key, own }
   end
   local queue = ANYQ
-  if key ~= nil then queue = P .. 'q:' .. key end
+  if key ~= nil then queue = pool_key('q:', key) end
+  local mw = pool_key('mw:', CALLER)
   -- The arrival seq is the first write.
-  ensure({ queue, 'zset', P .. 'mw:' .. CALLER, 'hash' })
-  write('ZADD', queue, next_seq(), CALLER .. ':' .. request)
-  write('HSET', P .. 'mw:' .. CALLER, request, want)
+  check(queue, 'zset')
+  check(mw, 'hash')
+  redis.call('ZADD', queue, next_seq(), CALLER .. ':' .. request)
+  redis.call('HSET', mw, request, want)
   return { 'queued', own }
 end)

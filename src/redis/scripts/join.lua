@@ -4,9 +4,10 @@
 -- KEYS[1..5] groups, ready, members, anyq, meta (see includes/pool.lua)
 -- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] leaseTtl in ms
 -- Reply: { "ok", <Redis time ms>, <last lease id>, <notices> }
-return run(function()
-  guard_all_fixed()
-  guard_member(CALLER)
+return run(KEYS, ARGV, function()
+  check_fixed()
+  check(pool_key('mw:', CALLER), 'hash')
+  check(pool_key('ml:', CALLER), 'hash')
   local probe = P .. 'probe'
   redis.call('DEL', probe)
   redis.call('HDEL', probe, 'x')
@@ -21,9 +22,8 @@ return run(function()
   redis.call('ZREM', probe, 'x')
   redis.call('ZSCORE', probe, 'x')
   redis.call('HSET', META, 'seq', redis.call('HINCRBY', META, 'seq', 0))
-  redis.call('PUBLISH', channel(CALLER), 'j')
-  wrote = true
+  redis.call('PUBLISH', P .. 'ch:' .. string.match(CALLER, '^[^/]*'), 'j')
   local now = begin()
-  write('ZADD', MEMBERS, now + tonumber(ARGV[3]), CALLER)
-  return { 'ok', now, read('HGET', META, 'lease') or '0', own }
+  redis.call('ZADD', MEMBERS, now + tonumber(ARGV[3]), CALLER)
+  return { 'ok', now, redis.call('HGET', META, 'lease') or '0', own }
 end)

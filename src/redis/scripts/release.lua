@@ -4,8 +4,7 @@
 -- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] lease id
 -- Reply: { "ok", <target>, <active>, <key>, <notices> } | { "none", <notices> } (the lease was not
 -- out: released before, or lost, D5; nothing changed)
-return run(function()
-  begin()
+return run(KEYS, ARGV, function()
   local g = release(CALLER, ARGV[3])
   if not g then return { 'none', own } end
   return { 'ok', int(g.target), int(g.active), g.key, own }

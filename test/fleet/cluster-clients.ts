@@ -2,8 +2,14 @@ import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import type { RedisCluster } from './cluster.js';
 
+/** A connected cluster client, as `createRedisPool` takes it, and what disconnects it. */
+export interface ClusterConnection {
+  readonly client: unknown;
+  close(): void;
+}
+
 /** Connects a cluster client of each kind to a {@link RedisCluster}; `close` disconnects it. */
-export const clusterClients = {
+export const clusterClients: Record<'node-redis' | 'ioredis', (cluster: RedisCluster) => Promise<ClusterConnection>> = {
   'node-redis': async (cluster: RedisCluster) => {
     const client = createCluster({
       rootNodes: cluster.masters.map((m) => ({ url: `redis://127.0.0.1:${m.port}` })),
@@ -22,4 +28,4 @@ export const clusterClients = {
     await client.connect();
     return { client, close: () => client.disconnect() };
   },
-} as const;
+};

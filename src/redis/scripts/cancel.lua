@@ -9,7 +9,11 @@ return run(KEYS, ARGV, function()
   if not want then return { 'none', own } end
   local queue = ANYQ
   if want ~= '*' then queue = pool_key('q:', string.sub(want, 2)) end
-  -- The queue's ZREM is the first write; mw was read.
+  -- The count of waiters is the first write; mw was read, the queue is checked (D8).
+  check(queue, 'zset')
+  -- A group created on demand has no waiter of its key while it could grant (S5): a cancel leaves it as it
+  -- was, with leases out (D10).
+  count_waiters(-1)
   redis.call('ZREM', queue, CALLER .. ':' .. ARGV[3])
   redis.call('HDEL', mw, ARGV[3])
   return { 'ok', own }

@@ -9,26 +9,39 @@
 -- D8 (includes/foreign.lua): each path reads first, check()s the keys it writes unread, then writes; the
 -- comment above a path's writes says which write is its first.
 
--- The group of key as the groups hash holds it, or nil: { key, target, active, created (digits) }.
+-- The group of key as the groups hash holds it, or nil: { key, target, active, created (digits), demand
+-- (true for a group created on demand, D10) }.
 local function group(key)
   local v = redis.call('HGET', GROUPS, key)
   if not v then return nil end
-  local t, a, c = string.match(v, '^(%d+) (%d+) (%d+)$')
-  if not t then foreign(GROUPS, 'a field that is not "<target> <active> <created>"') end
-  return { key = key, target = tonumber(t), active = tonumber(a), created = c }
+  local t, a, c, mark = string.match(v, '^(%d+) (%d+) (%d+)(.*)$')
+  if not t or (mark ~= '' and mark ~= ' d') then
+    foreign(GROUPS, 'a field that is not "<target> <active> <created>" or "<target> <active> <created> d"')
+  end
+  return { key = key, target = tonumber(t), active = tonumber(a), created = c, demand = mark == ' d' }
 end
 
 -- Writes g's counts (GROUPS was read by group()); a new group (created nil) takes the next seq as its
 -- creation seq.
 local function save(g)
   if not g.created then g.created = next_seq() end
-  redis.call('HSET', GROUPS, g.key, int(g.target) .. ' ' .. int(g.active) .. ' ' .. g.created)
+  local v = int(g.target) .. ' ' .. int(g.active) .. ' ' .. g.created
+  if g.demand then v = v .. ' d' end
+  redis.call('HSET', GROUPS, g.key, v)
 end
 
--- Removes g, at target 0 with no lease out, from the groups and the rotation (S1). (grants.ts forget)
+-- Removes g, at target 0 or created on demand, with no lease out and no waiter of its key, from the groups
+-- and the rotation (S1, S12): nothing of it is left, as its queue and lease set are empty. (grants.ts forget)
 local function forget(g)
   redis.call('HDEL', GROUPS, g.key)
   redis.call('ZREM', READY, g.key)
+  g.gone = true
+end
+
+-- Counts n more (or, negative, fewer) waiters in the queues (D10's waiting()). META must have been read,
+-- checked or written first.
+local function count_waiters(n)
+  redis.call('HINCRBY', META, 'waiting', n)
 end
 
 -- The member and request of a waiter entry of queue.
@@ -96,6 +109,7 @@ local function grant_waiter(g, entry, queue, member, request)
   local id = grant(g, member, request)
   redis.call('ZREM', queue, entry)
   redis.call('HDEL', pool_key('mw:', member), request)
+  count_waiters(-1)
   notify(member, 'g ' .. request .. ' ' .. id .. ' ' .. int(g.target) .. ' ' .. int(g.active) .. ' ' .. g.key)
 end
 
@@ -155,6 +169,32 @@ local function grantableEntry(key)
   return nil
 end
 
+-- Creates key's group on demand with the pool's defaultTarget (D10, SPEC S12), if it has one, as set()
+-- would with the caller's request queued last: the new group first serves the older waiters it accepts
+-- (any-key ones, and keyed ones queued before it existed), oldest first (S3, S5). Returns the group if it
+-- can still grant the caller now, else nil (the caller waits behind those it served, or there is no
+-- defaultTarget). The caller's grant saves a group that served no one. (on-demand.ts requestOnDemand)
+-- Reads META and the heads first; serveGroup() checks what it writes.
+local function requestOnDemand(key)
+  local dt = redis.call('HGET', META, 'dt')
+  if not dt then return nil end
+  if not string.match(dt, '^%d+$') then foreign(META, 'a "dt" field that is not digits') end
+  local g = { key = key, target = tonumber(dt), active = 0, demand = true }
+  if oldestFor(key) then serveGroup(g) end
+  if g.active < g.target then return g end
+  return nil
+end
+
+-- The group a request wanting key (nil: any key) would be granted from now, created on demand for a
+-- keyed request whose key has no group (D10); nil if none can grant it now.
+local function grantableOrOnDemand(key)
+  if key == nil then return grantableEntry(nil) end
+  local g = group(key)
+  if not g then return requestOnDemand(key) end
+  if g.active < g.target then return g end
+  return nil
+end
+
 -- Grants the caller's request a lease of g at once; g goes to the back of the rotation, or out if it has
 -- no spare left. No older waiter could take it (S5). Returns the id. (grants.ts grantNow)
 -- The lease set's ZADD is the first write; the caller's leases and the rotation are checked.
@@ -211,7 +251,8 @@ local function setTarget(key, target)
     if target == 0 then return nil end
     g = { key = key, target = target, active = 0 }
   else
-    g.target = target
+    -- set() makes a group created on demand an ordinary one, kept until set(key, 0) (S12).
+    g.target, g.demand = target, false
     local revoked = revocations(g)
     if #revoked > 0 then
       -- More unrevoked leases than the target leaves nothing to grant, so serveGroup() writes only the
@@ -232,7 +273,8 @@ local function lease_key(ml, v)
 end
 
 -- Takes member's lease id back; its capacity passes straight to the oldest waiter of its key (the counts
--- do not move), or the group's active count drops and it joins the rotation or retires. Returns the
+-- do not move), or the group's active count drops and it joins the rotation or retires (as does a group
+-- created on demand left idle, D10: g.gone set). Returns the
 -- group, or nil if the lease was not out (released, lost, never issued). (grants.ts release)
 -- Reads first; the lease set's ZREM, or else the turn, is the first write when this is the path's first
 -- release (a reap or a leave checks every key before its first).
@@ -262,10 +304,12 @@ local function release(member, id)
       return g
     end
   end
-  local retire = g.target == 0 and g.active == 0
+  -- A group at target 0, or created on demand, with nothing out goes (S1, S12). No waiter asks for the key
+  -- of one created on demand: its target is at least 1, so oldestFor() above found none.
+  local retire = g.active == 0 and (g.target == 0 or g.demand)
   local queued = (retire or g.active < g.target) and redis.call('ZSCORE', READY, key)
   local turn
-  if g.active < g.target and not queued then
+  if not retire and g.active < g.target and not queued then
     check(lk, 'zset')
     turn = next_seq()
   end

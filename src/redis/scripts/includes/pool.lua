@@ -1,11 +1,14 @@
 -- The pool's layout and the state of one call: the first include of every script of the Redis pool.
 --
 -- Every script takes the same first KEYS, all under the pool's one hash tag (D2):
---   KEYS[1] groups   hash  key -> "<target> <active> <created seq>"; a group exists while it has a field
+--   KEYS[1] groups   hash  key -> "<target> <active> <created seq>", with " d" after it for a group created on
+--                          demand (D10, SPEC S12); a group exists while it has a field
 --   KEYS[2] ready    zset  key -> turn: the groups that can grant, front first (S4)
 --   KEYS[3] members  zset  member -> deadline (ms, Redis TIME): alive until then (D3)
 --   KEYS[4] anyq     zset  "<member>:<request>" -> arrival seq: any-key waiters (S3)
---   KEYS[5] meta     hash  "lease" -> last lease id, "seq" -> last arrival/turn
+--   KEYS[5] meta     hash  "lease" -> last lease id, "seq" -> last arrival/turn, "waiting" -> how many waiters
+--                          the queues hold (D10; absent: none), "dt" -> the pool's defaultTarget (D10; absent:
+--                          none), as its live members asked for it
 -- Lease ids (fencing tokens, D1, D11) are max(last + 1, Redis' TIME in µs): they never repeat and never
 -- go back, even where Redis lost the counter (a failover to a lagging replica, a restart without data),
 -- as long as the new primary's clock is not behind the old one's by more than the failover took.

@@ -54,7 +54,9 @@ local function vet_departures(members)
   if freed > 0 then vet_heads(ANYQ, freed + dropped) end
 end
 
--- Drops member's waiters from their queues (D3, D6); their keys were vetted.
+-- Drops member's waiters from their queues (D3, D6); their keys were vetted. A group created on demand
+-- has no waiter of its key while it has spare (S5), and none at all with nothing out: dropping waiters
+-- leaves no such group idle.
 local function drop_waiters(member)
   local mw = pool_key('mw:', member)
   local waiters = redis.call('HGETALL', mw)
@@ -63,6 +65,7 @@ local function drop_waiters(member)
     if waiters[i + 1] ~= '*' then queue = pool_key('q:', string.sub(waiters[i + 1], 2)) end
     redis.call('ZREM', queue, member .. ':' .. waiters[i])
   end
+  if #waiters > 0 then count_waiters(-#waiters / 2) end
   redis.call('DEL', mw)
 end
 

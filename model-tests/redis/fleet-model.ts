@@ -10,7 +10,7 @@ import { type Outcome, PoolModel, type Want } from '../model.js';
  * member holds the lease.
  */
 export class FleetModel {
-  readonly pool = new PoolModel();
+  readonly pool: PoolModel;
   readonly stopped: boolean[];
   /** Request number → the member that asked. */
   readonly requestMember = new Map<number, number>();
@@ -21,7 +21,12 @@ export class FleetModel {
   readonly #drains: { request: number; member: number }[] = [];
   #seen = 0;
 
-  constructor(readonly memberCount: number) {
+  /** `defaultTarget`: every member's, as DISTRIBUTED D10 requires (the pool model's S12). */
+  constructor(
+    readonly memberCount: number,
+    defaultTarget?: number,
+  ) {
+    this.pool = new PoolModel(defaultTarget);
     this.stopped = Array.from({ length: memberCount }, () => false);
   }
 

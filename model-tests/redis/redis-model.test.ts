@@ -10,7 +10,8 @@ import type { ModelClient } from './redis-system.js';
 /**
  * The Redis pool against the model of SPEC (DISTRIBUTED D1): one member,
  * then one pool shared by three members in this process (node-redis,
- * ioredis, node-redis), compared after every command. Bounded under
+ * ioredis, node-redis), compared after every command; then that fleet with
+ * `defaultTarget` (D10) against the model of S12. Bounded under
  * `npm test`; `npm run fuzz` runs 100× more.
  */
 describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () => {
@@ -46,6 +47,16 @@ describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', () =
     await checkProperty(
       'stories of calls spread over three members of one pool settle as the model says',
       fc.asyncProperty(redisCommands(3, 50), (commands) => runRedisCommands(clients, commands, createRedisPool)),
+      25,
+    );
+  }, 120_000);
+
+  test('stories of calls over three members of a pool with defaultTarget settle as the model of S12 says', async () => {
+    await checkProperty(
+      'stories of calls over three members of a pool with defaultTarget settle as the model of S12 says',
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 }), redisCommands(3, 50), (defaultTarget, commands) =>
+        runRedisCommands(clients, commands, createRedisPool, { defaultTarget }),
+      ),
       25,
     );
   }, 120_000);

@@ -49,11 +49,17 @@ export class RedisSystem {
     readonly name: string,
   ) {}
 
-  /** A fresh pool (a name no run used) with one member per client, made by `create` (`createRedisPool`). */
-  static async create(clients: readonly ModelClient[], create: typeof createRedisPool): Promise<RedisSystem> {
+  /** A fresh pool (a name no run used) with one member per client, made by `create` (`createRedisPool`), all with `defaultTarget`. */
+  static async create(
+    clients: readonly ModelClient[],
+    create: typeof createRedisPool,
+    defaultTarget?: number,
+  ): Promise<RedisSystem> {
     const name = `model-${process.pid}-${runs++}`;
     const members: RedisPool<string>[] = [];
-    for (const client of clients) members.push(await create<string>({ redis: client.redis, name, leaseTtl: 10_000 }));
+    for (const client of clients) {
+      members.push(await create<string>({ redis: client.redis, name, leaseTtl: 10_000, defaultTarget }));
+    }
     return new RedisSystem(members, clients, name);
   }
 

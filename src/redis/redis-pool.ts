@@ -43,7 +43,7 @@ export interface CreateRedisPoolOptions {
    */
   readonly confirmTimeout?: number | undefined;
   /**
-   * Groups on demand (DISTRIBUTED.md D10, SPEC S12): a keyed `acquire`,
+   * Groups on demand (DISTRIBUTED.md D10), as `createPool`'s `defaultTarget`: a keyed `acquire`,
    * `tryAcquire` or `leases` for a key with no group creates it with this
    * target, fleet-wide, and the group is removed from Redis as soon as no
    * lease of it is out and no waiter of any member asks for its key;

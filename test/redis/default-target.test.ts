@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { RedisLease, RedisPool } from '../../src/redis/index.js';
-import { createRedisPool, PoolStoppedError } from '../../src/redis/index.js';
+import { createRedisPool, ForeignValueError, PoolStoppedError } from '../../src/redis/index.js';
 import { poolKeys } from '../../src/redis/redis-keys.js';
 import { clientKinds, type TestClient } from './clients.js';
 import { freshName, queuedIn, TestFleet, useRedisServer } from './fleet.js';
@@ -319,6 +319,18 @@ describe.runIf(redisTestsRun).each(clientKinds)('groups on demand and waiting(),
     if (!a) throw new Error('no pool');
     expect(await a.tryAcquire({ key: 'tenant' })).toBeUndefined();
     expect(await a.keys()).toEqual([]);
+  });
+
+  test('a groups field with another mark than the on-demand one is refused as a foreign value, changing nothing', async () => {
+    const name = freshName();
+    const [a] = await fleet.pool(1, { name, defaultTarget: 1 });
+    if (!a) throw new Error('no pool');
+    const probe = await fleet.client();
+    const { tag } = poolKeys('workpool', name);
+    await probe.command(['HSET', `${tag}groups`, 't', '1 0 1 x']);
+    await expect(a.acquire({ key: 't' })).rejects.toBeInstanceOf(ForeignValueError);
+    await expect(a.get('t')).rejects.toBeInstanceOf(ForeignValueError);
+    expect(await probe.command(['HGET', `${tag}groups`, 't'])).toBe('1 0 1 x');
   });
 
   test.each([

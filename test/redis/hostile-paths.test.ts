@@ -35,6 +35,8 @@ interface Scene {
   key(suffix: string): string;
   /** A third member, `d`, joined with leases of `x` and `y` (targets 1), then dead: b waits for `y`. */
   dying(): Promise<ScriptRunner>;
+  /** Records `target` as the pool's defaultTarget, as a join of a member with it would have (D10). */
+  defaultTarget(target: number): Promise<unknown>;
 }
 
 /**
@@ -132,6 +134,45 @@ const cases: Array<{
     },
     plant: 'q:x',
     call: (s) => s.a.cancel(1),
+  },
+  {
+    path: 'cancel: the count of waiters (meta, first write)',
+    arrange: async (s) => {
+      await s.a.acquire(1, 'x');
+    },
+    plant: 'meta',
+    call: (s) => s.a.cancel(1),
+  },
+  {
+    path: 'acquire creating a group on demand: the pool’s defaultTarget (meta, read first)',
+    arrange: (s) => s.defaultTarget(1),
+    plant: 'meta',
+    call: (s) => s.a.acquire(1, 't'),
+  },
+  {
+    path: 'acquire creating a group on demand: its lease set (l:t, first write)',
+    arrange: (s) => s.defaultTarget(1),
+    plant: 'l:t',
+    call: (s) => s.a.acquire(1, 't'),
+  },
+  {
+    path: 'try creating a group on demand that serves an older any-key waiter: that waiter’s member’s leases (ml:b, checked)',
+    arrange: async (s) => {
+      await s.defaultTarget(1);
+      await s.b.acquire(1, undefined);
+    },
+    plant: 'ml:b',
+    call: (s) => s.a.try(1, 't'),
+  },
+  {
+    path: 'release of the last lease of a group created on demand: its lease set (l:t, first write)',
+    arrange: async (s) => {
+      await s.defaultTarget(1);
+      const reply = await s.a.acquire(1, 't');
+      return reply.status === 'granted' ? reply.lease : 0;
+    },
+    plant: 'l:t',
+    call: (s, lease) => s.a.release(lease as number),
   },
   {
     path: 'heartbeat: the member’s leases (ml:a, read before the membership is extended)',
@@ -242,6 +283,7 @@ describe.runIf(redisTestsRun).each(scriptPaths)(
           await client.command(['ZADD', `${keys.tag}members`, '0', 'd']);
           return d;
         },
+        defaultTarget: (target) => client.command(['HSET', `${keys.tag}meta`, 'dt', String(target)]),
       };
     });
 

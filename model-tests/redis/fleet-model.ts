@@ -89,6 +89,8 @@ export class FleetModel {
     if (this.stopped[member]) return undefined;
     const lease = this.pool.tryAcquire(want);
     if (lease) this.leaseMember.set(lease.leaseId, member);
+    // A group it created on demand may have served older waiters first (S12): their leases are their members'.
+    this.#assignLeases();
     return lease?.leaseId;
   }
 

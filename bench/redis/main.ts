@@ -5,15 +5,20 @@
  * and Redis work per cycle with 4 member processes, Redis memory per idle
  * key. `-- --write` also rewrites the "Redis mode" section of
  * bench/RESULTS.md; `-- --quick` is a short smoke run, not for the record;
- * `-- --metrics-only` measures only what `instrumentPool` costs a member.
+ * `-- --metrics-only` measures only what `instrumentPool` costs a member;
+ * `-- --contended-only` runs only the contended scenario (throughput, Redis
+ * work and CPU per cycle); `-- --baseline=<bundle>` also measures another
+ * build of ours (an esbuild bundle of another commit's `src/redis/index.ts`
+ * under bench/.build), interleaved with the rest, as `baseline (…)`.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Redis as IORedis } from 'ioredis';
 import { installRedisHint, redisServerOnPath, startRedisServer } from '../../demo/redis-server.js';
 import { currentEnvironment } from '../harness/environment.js';
 import { type Section, sectionToMarkdown, sectionToText } from '../harness/table.js';
 import type { RedisBenchContext } from './context.js';
-import { type SubjectName, subjectNames } from './protocol.js';
+import { baselineNames, type SubjectName, subjectNames } from './protocol.js';
 import { writeRedisSection } from './results-file.js';
 import { contended } from './scenarios/contended.js';
 import { handoffLatency } from './scenarios/handoff.js';
@@ -22,13 +27,23 @@ import { metricsCost } from './scenarios/metrics-cost.js';
 import { loadRedisPoolModule } from './subjects.js';
 import { redisTargetsSection } from './targets.js';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const baseline = argv.find((arg) => arg.startsWith('--baseline='))?.slice('--baseline='.length);
+const args = new Set(argv.filter((arg) => !arg.startsWith('--baseline=')));
 for (const arg of args) {
-  if (!['--write', '--quick', '--peers-only', '--metrics-only'].includes(arg))
+  if (!['--write', '--quick', '--peers-only', '--metrics-only', '--contended-only'].includes(arg))
     throw new TypeError(
-      `Unknown option \`${arg}\`; expected \`--write\`, \`--quick\`, \`--peers-only\` or \`--metrics-only\``,
+      `Unknown option \`${arg}\`; expected \`--write\`, \`--quick\`, \`--peers-only\`, \`--metrics-only\`, ` +
+        `\`--contended-only\` or \`--baseline=<bundle>\``,
     );
 }
+if (baseline !== undefined) {
+  if (args.has('--write')) throw new TypeError('A run with `--baseline` writes no section: drop `--write`');
+  // The member processes inherit it: they load the baseline from there.
+  process.env.BENCH_REDIS_BASELINE = resolve(baseline);
+}
+const contendedOnly = args.has('--contended-only');
+if (contendedOnly && args.has('--write')) throw new TypeError('`--contended-only` writes no section: drop `--write`');
 const quick = args.has('--quick');
 if (quick && args.has('--write')) throw new TypeError('`--quick` figures are not for the record: drop `--write`');
 const metricsOnly = args.has('--metrics-only');
@@ -48,7 +63,10 @@ if (!args.has('--peers-only')) {
     console.warn(`xstate-workpool/redis did not load, measuring the peers only: ${(error as Error).message}`);
   }
 }
-const subjects: SubjectName[] = subjectNames.filter((name) => source !== undefined || !name.startsWith('workpool'));
+const subjects: SubjectName[] = [
+  ...subjectNames.filter((name) => source !== undefined || !name.startsWith('workpool')),
+  ...(baseline === undefined ? [] : baselineNames),
+];
 const server = await startRedisServer();
 const admin = new IORedis(server.port, '127.0.0.1');
 const redisVersion = /^redis_version:(\S+)/m.exec(await admin.info('server'))?.[1] ?? 'unknown';
@@ -69,6 +87,8 @@ try {
   if (metricsOnly) {
     if (source !== undefined) show((await metricsCost(context)).section);
     process.exitCode = source === undefined ? 1 : 0;
+  } else if (contendedOnly) {
+    for (const section of (await contended(context, [64, 256])).sections) show(section);
   } else await fullRun();
 } finally {
   admin.disconnect();

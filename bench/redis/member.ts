@@ -14,9 +14,27 @@ const send = (reply: Reply): void => {
 let session: Session | undefined;
 let held: Held | undefined;
 
-async function contend(workers: number, startAt: bigint, durationMs: number): Promise<number> {
+/** `process.cpuUsage()` in µs, user + system. */
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** Calls `take` when `process.hrtime.bigint()` reaches `at` (a timer, so as late as the event loop makes it). */
+function sampleAt(at: bigint, take: () => number): Promise<number> {
+  const ms = Math.max(0, Number(at - process.hrtime.bigint()) / 1e6);
+  return new Promise((resolve) => setTimeout(() => resolve(take()), ms));
+}
+
+async function contend(
+  workers: number,
+  startAt: bigint,
+  durationMs: number,
+): Promise<{ cycles: number; cpuMicros: number }> {
   const current = session as Session;
   const endAt = startAt + BigInt(Math.round(durationMs * 1e6));
+  const cpuBefore = sampleAt(startAt, cpuMicros);
+  const cpuAfter = sampleAt(endAt, cpuMicros);
   let cycles = 0;
   let stop = false;
   const loop = async () => {
@@ -30,7 +48,7 @@ async function contend(workers: number, startAt: bigint, durationMs: number): Pr
     }
   };
   await Promise.all(Array.from({ length: workers }, loop));
-  return cycles;
+  return { cycles, cpuMicros: (await cpuAfter) - (await cpuBefore) };
 }
 
 async function handle(command: Command): Promise<void> {
@@ -54,7 +72,7 @@ async function handle(command: Command): Promise<void> {
     case 'contend':
       return send({
         op: 'contended',
-        cycles: await contend(command.workers, BigInt(command.startAt), command.durationMs),
+        ...(await contend(command.workers, BigInt(command.startAt), command.durationMs)),
       });
     case 'close':
       await session?.close();

@@ -1,7 +1,17 @@
 /** Messages between the benchmark (parent) and its member processes (`member.ts`), over Node's IPC channel. */
 
-/** Which implementation a member runs. */
-export type SubjectName = 'workpool (node-redis)' | 'workpool (ioredis)' | 'redis-semaphore' | 'bottleneck';
+/**
+ * Which implementation a member runs. The `baseline` subjects are another
+ * build of ours (`--baseline <bundle>`), measured in the same run so that a
+ * change is compared with what it replaces under the same load.
+ */
+export type SubjectName =
+  | 'workpool (node-redis)'
+  | 'workpool (ioredis)'
+  | 'baseline (node-redis)'
+  | 'baseline (ioredis)'
+  | 'redis-semaphore'
+  | 'bottleneck';
 
 /** Every subject, ours first. */
 export const subjectNames: readonly SubjectName[] = [
@@ -10,6 +20,14 @@ export const subjectNames: readonly SubjectName[] = [
   'redis-semaphore',
   'bottleneck',
 ];
+
+/** The subjects run with `--baseline`, after ours. */
+export const baselineNames: readonly SubjectName[] = ['baseline (node-redis)', 'baseline (ioredis)'];
+
+/** Whether `subject` is a peer (not a build of ours): the targets compare ours with these. */
+export function isPeer(subject: SubjectName): boolean {
+  return subject === 'redis-semaphore' || subject === 'bottleneck';
+}
 
 /** Where and what a member opens: one key of one pool (or semaphore, or limiter) with a limit. */
 export interface SessionConfig {
@@ -42,6 +60,7 @@ export type Reply =
   | { readonly op: 'asked' }
   | { readonly op: 'granted'; readonly at: string }
   | { readonly op: 'released'; readonly at: string }
-  | { readonly op: 'contended'; readonly cycles: number }
+  /** `cpuMicros`: the member process's CPU time (`process.cpuUsage()`, user + system) within the window. */
+  | { readonly op: 'contended'; readonly cycles: number; readonly cpuMicros: number }
   | { readonly op: 'closed' }
   | { readonly op: 'failed'; readonly message: string };

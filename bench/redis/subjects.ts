@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Bottleneck from 'bottleneck';
 import { Redis as IORedis } from 'ioredis';
 import { createClient } from 'redis';
@@ -49,13 +49,29 @@ export async function loadRedisPoolModule(): Promise<{ module: RedisPoolModule; 
   return { module: (await import(sources)) as RedisPoolModule, source: 'src/redis/ through tsx' };
 }
 
+/**
+ * The baseline build of ours (`--baseline <bundle>`: an esbuild bundle of
+ * another commit's `src/redis/`, kept under bench/.build so that it resolves
+ * the same packages), whose path the parent passes to its member processes
+ * in `BENCH_REDIS_BASELINE`.
+ */
+async function loadBaselineModule(): Promise<RedisPoolModule> {
+  const path = process.env.BENCH_REDIS_BASELINE;
+  if (!path) throw new TypeError('A baseline subject needs BENCH_REDIS_BASELINE (run with `--baseline <bundle>`)');
+  return (await import(pathToFileURL(path).href)) as RedisPoolModule;
+}
+
 function hostAndPort(url: string): { host: string; port: number } {
   const parsed = new URL(url);
   return { host: parsed.hostname, port: Number(parsed.port || 6379) };
 }
 
-async function openWorkpool(config: SessionConfig, client: 'node-redis' | 'ioredis'): Promise<Session> {
-  const { module } = await loadRedisPoolModule();
+async function openWorkpool(
+  config: SessionConfig,
+  client: 'node-redis' | 'ioredis',
+  baseline = false,
+): Promise<Session> {
+  const module = baseline ? await loadBaselineModule() : (await loadRedisPoolModule()).module;
   let redis: unknown;
   let closeClient: () => Promise<unknown>;
   if (client === 'node-redis') {
@@ -144,6 +160,8 @@ export function openSession(config: SessionConfig): Promise<Session> {
   const open: Record<SubjectName, () => Promise<Session>> = {
     'workpool (node-redis)': () => openWorkpool(config, 'node-redis'),
     'workpool (ioredis)': () => openWorkpool(config, 'ioredis'),
+    'baseline (node-redis)': () => openWorkpool(config, 'node-redis', true),
+    'baseline (ioredis)': () => openWorkpool(config, 'ioredis', true),
     'redis-semaphore': () => openRedisSemaphore(config),
     bottleneck: () => openBottleneck(config),
   };

@@ -1,7 +1,7 @@
 import { formatRatio } from '../harness/format.js';
 import type { Section } from '../harness/table.js';
 import { formatLatency } from './context.js';
-import type { SubjectName } from './protocol.js';
+import { isPeer, type SubjectName } from './protocol.js';
 import type { ContendedFigures } from './scenarios/contended.js';
 import type { HandoffFigures } from './scenarios/handoff.js';
 import type { MemoryFigures } from './scenarios/memory.js';
@@ -19,7 +19,7 @@ const ours = (subject: string) => subject.startsWith('workpool');
 export function redisTargetsSection(f: RedisFigures): Section {
   const row = (target: string, figure: string, met: boolean) => [target, figure, met ? 'met' : '**not met**'];
   const rows: string[][] = [];
-  const peers = [...f.contended].filter(([subject]) => !ours(subject));
+  const peers = [...f.contended].filter(([subject]) => isPeer(subject));
   const bestPeerRate = Math.max(...peers.map(([, list]) => (list[0] as ContendedFigures).cyclesPerSecond));
   const bestPeerName = peers.find(([, list]) => (list[0] as ContendedFigures).cyclesPerSecond === bestPeerRate)?.[0];
   const leastPeerWork = (index: number) =>
@@ -55,6 +55,20 @@ export function redisTargetsSection(f: RedisFigures): Section {
           high.commandsPerCycle <= leastPeerWork(list.length - 1),
       ),
     );
+    const semaphore = f.contended.get('redis-semaphore');
+    if (semaphore) {
+      list.forEach((mine, i) => {
+        const theirs = semaphore[i] as ContendedFigures;
+        rows.push(
+          row(
+            `${subject}: Redis CPU and member CPU per cycle ≤ redis-semaphore's (${mine.workers} workers)`,
+            `Redis ${mine.redisCpuPerCycle.toFixed(1)} µs vs ${theirs.redisCpuPerCycle.toFixed(1)} µs; ` +
+              `members ${mine.memberCpuPerCycle.toFixed(1)} µs vs ${theirs.memberCpuPerCycle.toFixed(1)} µs`,
+            mine.redisCpuPerCycle <= theirs.redisCpuPerCycle && mine.memberCpuPerCycle <= theirs.memberCpuPerCycle,
+          ),
+        );
+      });
+    }
   }
   for (const memory of f.memory) {
     if (!ours(memory.subject)) continue;

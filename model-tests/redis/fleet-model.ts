@@ -14,7 +14,7 @@ import { type ModelWaiter, type Outcome, PoolModel, type Want } from '../model.j
  * D11's invariants instead.
  */
 export class FleetModel {
-  readonly pool = new PoolModel();
+  readonly pool: PoolModel;
   readonly stopped: boolean[];
   /** Request number → the member that asked. */
   readonly requestMember = new Map<number, number>();
@@ -31,7 +31,12 @@ export class FleetModel {
   readonly #drains: { request: number; member: number }[] = [];
   #seen = 0;
 
-  constructor(readonly memberCount: number) {
+  /** `defaultTarget`: every member's, as DISTRIBUTED D10 requires (the pool model's S12). */
+  constructor(
+    readonly memberCount: number,
+    defaultTarget?: number,
+  ) {
+    this.pool = new PoolModel(defaultTarget);
     this.stopped = Array.from({ length: memberCount }, () => false);
   }
 
@@ -97,6 +102,8 @@ export class FleetModel {
     if (this.stopped[member] || !this.exact) return undefined;
     const lease = this.pool.tryAcquire(want);
     if (lease) this.leaseMember.set(lease.leaseId, member);
+    // A group it created on demand may have served older waiters first (S12): their leases are their members'.
+    this.#assignLeases();
     return lease?.leaseId;
   }
 

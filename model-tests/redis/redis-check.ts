@@ -26,7 +26,8 @@ function show(o: Outcome | undefined): string {
  * reached Redis and the outcomes the model expects have settled (they come
  * from several members, so their settle order is not compared: the same
  * outcomes must settle, and lease ids must rise in the model's grant order);
- * then compares `get` of every key and `keys()` with the model, and checks
+ * then compares `get` of every key, `keys()` and `waiting()` (all and per
+ * key, D10) with the model, and checks
  * the invariants that need no model.
  */
 export async function afterRedisStep(model: FleetModel, real: RedisSystem, member: number): Promise<void> {
@@ -132,6 +133,13 @@ async function compareCounts(model: FleetModel, real: RedisSystem): Promise<void
     const held = real.delivered.filter((d) => d.lease.key === k && !d.released && !lost.has(d.lease.id)).length;
     if (held !== got.active)
       fail('S6/S7 conservation', `${showKey(k)} counts ${got.active} active but the test holds ${held}`);
+  }
+  for (const k of [undefined, ...REDIS_KEYS]) {
+    const wanted = model.pool.waiting(k);
+    const got = await pool.waiting(k === undefined ? {} : { key: k });
+    if (wanted !== got) {
+      fail('D10 waiting', `waiting(${k === undefined ? '' : showKey(k)}) is ${got}, expected ${wanted}`);
+    }
   }
   const wantKeys = (model.pool.keys() as string[]).slice().sort();
   const gotKeys = (await pool.keys()).slice().sort();

@@ -247,16 +247,20 @@ export function redisCommands(
   return fc.commands([command], { maxCommands, size: 'max', ...(replayPath === undefined ? {} : { replayPath }) });
 }
 
-/** Runs `commands` against a fresh pool (members made by `create`, one per client) and a fresh model, comparing after every command. */
+/**
+ * Runs `commands` against a fresh pool (members made by `create`, one per
+ * client, each with `options.defaultTarget` if given) and a fresh model,
+ * comparing after every command.
+ */
 export async function runRedisCommands(
   clients: readonly ModelClient[],
   commands: Iterable<RedisCommand>,
   create: typeof createRedisPool,
-  leaseTtl?: number,
+  options: { readonly leaseTtl?: number | undefined; readonly defaultTarget?: number | undefined } = {},
 ): Promise<void> {
-  const real = await RedisSystem.create(clients, create, leaseTtl);
+  const real = await RedisSystem.create(clients, create, options);
   try {
-    await fc.asyncModelRun(() => ({ model: new FleetModel(clients.length), real }), commands);
+    await fc.asyncModelRun(() => ({ model: new FleetModel(clients.length, options.defaultTarget), real }), commands);
   } finally {
     await real.dispose();
     await forgetReplica(real);

@@ -18,8 +18,9 @@ const FAILOVER_LEASE_TTL = 600;
  * The Redis pool against the model of SPEC (DISTRIBUTED D1): one member,
  * then one pool shared by three members in this process (node-redis,
  * ioredis, node-redis), compared after every command; then with members
- * rejoining mid-acquire (still compared with the model), and with a lagging
- * replica promoted (D11's invariants checked after it). Bounded under
+ * rejoining mid-acquire (still compared with the model), with a lagging
+ * replica promoted (D11's invariants checked after it), and that fleet with
+ * `defaultTarget` (D10) against the model of S12. Bounded under
  * `npm test`; `npm run fuzz` runs 100× more.
  */
 describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', { timeout: PROPERTY_MS }, () => {
@@ -79,9 +80,19 @@ describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', { ti
     await checkProperty(
       'after a lagging replica is promoted, fencing ids never go back and lost state is mended within a heartbeat interval',
       fc.asyncProperty(redisCommands(3, 40, { rejoin: true, failover: true }), (commands) =>
-        runRedisCommands(clients, commands, createRedisPool, FAILOVER_LEASE_TTL),
+        runRedisCommands(clients, commands, createRedisPool, { leaseTtl: FAILOVER_LEASE_TTL }),
       ),
       40,
+    );
+  });
+
+  test('stories of calls over three members of a pool with defaultTarget settle as the model of S12 says', async () => {
+    await checkProperty(
+      'stories of calls over three members of a pool with defaultTarget settle as the model of S12 says',
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 }), redisCommands(3, 50), (defaultTarget, commands) =>
+        runRedisCommands(clients, commands, createRedisPool, { defaultTarget }),
+      ),
+      25,
     );
   });
 });

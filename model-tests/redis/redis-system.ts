@@ -65,17 +65,21 @@ export class RedisSystem {
 
   /**
    * A fresh pool (a name no run used) with one member per client, made by
-   * `create` (`createRedisPool`); `leaseTtl` 10 s unless asked (no heartbeat
-   * then comes near a story's comparisons).
+   * `create` (`createRedisPool`), all with `options.defaultTarget`;
+   * `leaseTtl` 10 s unless asked (no heartbeat then comes near a story's
+   * comparisons).
    */
   static async create(
     clients: readonly ModelClient[],
     create: typeof createRedisPool,
-    leaseTtl = 10_000,
+    options: { readonly leaseTtl?: number | undefined; readonly defaultTarget?: number | undefined } = {},
   ): Promise<RedisSystem> {
     const name = `model-${process.pid}-${runs++}`;
     const members: RedisPool<string>[] = [];
-    for (const client of clients) members.push(await create<string>({ redis: client.redis, name, leaseTtl }));
+    const { leaseTtl = 10_000, defaultTarget } = options;
+    for (const client of clients) {
+      members.push(await create<string>({ redis: client.redis, name, leaseTtl, defaultTarget }));
+    }
     return new RedisSystem(members, clients, name, leaseTtl);
   }
 

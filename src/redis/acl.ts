@@ -1,7 +1,9 @@
 /**
  * Every command the Redis pool sends or runs inside its scripts, for an ACL
  * user of its own (README: "The ACL a pool needs"). Keys match
- * `{<prefix>:*`, channels `{<prefix>:*`.
+ * `{<prefix>:*`, channels `{<prefix>:*`. A user also allowed `fcall` and
+ * `function` (Redis 7 and later) runs the same code as Redis Functions;
+ * without them the pool uses EVALSHA (README: "Which script path").
  */
 export const redisCommands = [
   'evalsha',

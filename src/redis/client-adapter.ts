@@ -6,11 +6,25 @@ import { quoteRedisError } from './quote-redis-error.js';
 /** A reply of Redis as both clients give it (RESP2): strings, integers, arrays, null. */
 export type RedisReply = string | number | null | RedisReply[];
 
-/** A script the adapter runs by its SHA1, loading it again if Redis forgot it. */
+/** A library of Redis Functions: FUNCTION LOAD takes its text, which names it. */
+export interface FunctionLibrary {
+  readonly name: string;
+  readonly source: string;
+}
+
+/**
+ * A script the adapter runs by its SHA1, loading it again if Redis forgot
+ * it; or, where it is also `fn` of `library`, by FCALL, loading the library
+ * once per server, with the script as the fallback where Redis refuses
+ * functions.
+ */
 export interface LoadedScript {
   readonly name: string;
   readonly source: string;
   readonly sha: string;
+  /** The function of `library` that runs the same code. */
+  readonly fn?: string;
+  readonly library?: FunctionLibrary;
 }
 
 /** A subscription connection the pool opened; closing it is the pool's job, not the caller's. */
@@ -28,11 +42,18 @@ export interface RedisAdapter {
   /** Which client and topology it wraps, for messages. */
   readonly kind: string;
   /**
-   * Runs `script` with `keys` and `args` by EVALSHA, and by EVAL when Redis
-   * answers NOSCRIPT (restart, failover, SCRIPT FLUSH), invisibly. Rejects
-   * with a {@link RedisPoolError} whose `cause` is the client's error.
+   * Runs `script` with `keys` and `args`: by FCALL where it has a function
+   * and Redis runs functions (loading its library by FUNCTION LOAD when
+   * Redis does not have it: first call, restart, failover), else by
+   * EVALSHA, and by EVAL when Redis answers NOSCRIPT (restart, failover,
+   * SCRIPT FLUSH), invisibly. Once Redis refuses FCALL or FUNCTION LOAD (an
+   * ACL without them, Redis before 7) the adapter uses EVALSHA for good.
+   * Rejects with a {@link RedisPoolError} whose `cause` is the client's
+   * error.
    */
   evalScript(script: LoadedScript, keys: readonly string[], args: readonly string[]): Promise<RedisReply>;
+  /** Whether calls still go by FCALL (true until Redis refuses functions, or where they are switched off). */
+  readonly functions: boolean;
   /**
    * Opens a connection of its own subscribed to `channel`, calling
    * `onMessage` with each message. Rejects with a {@link RedisPoolError}.
@@ -82,24 +103,133 @@ function wrap(error: unknown, what: string, script?: LoadedScript): RedisPoolErr
   });
 }
 
+/** Sends one command; `route` is a key of the pool, for a Cluster to pick the master of its slot. */
+type Send = (args: string[], route: string | undefined) => Promise<unknown>;
+
 /** Runs `send(EVALSHA…)`, then `send(EVAL…)` on NOSCRIPT; wraps errors. */
 async function evalWith(
-  send: (args: string[]) => Promise<unknown>,
+  send: Send,
   script: LoadedScript,
   keys: readonly string[],
   args: readonly string[],
 ): Promise<RedisReply> {
   const tail = [String(keys.length), ...keys, ...args];
   try {
-    return (await send(['EVALSHA', script.sha, ...tail])) as RedisReply;
+    return (await send(['EVALSHA', script.sha, ...tail], keys[0])) as RedisReply;
   } catch (error) {
     if (!isNoScript(error)) throw wrap(error, `script ${script.name}`, script);
   }
   try {
-    return (await send(['EVAL', script.source, ...tail])) as RedisReply;
+    return (await send(['EVAL', script.source, ...tail], keys[0])) as RedisReply;
   } catch (error) {
     throw wrap(error, `script ${script.name}`, script);
   }
+}
+
+/**
+ * Whether Redis refused FCALL or FUNCTION for good rather than for this
+ * call: an ACL user without them, or a Redis that does not know them
+ * (before 7).
+ */
+function refusesFunctions(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const message = error.message;
+  if (message.startsWith('NOPERM')) return /'(fcall|function(\|\w+)?)'/i.test(message);
+  return /^ERR unknown (sub)?command '(fcall|function|load)'/i.test(message);
+}
+
+/** Whether an FCALL failed because Redis does not have the function (never loaded, restart, failover, FUNCTION FLUSH). */
+function isFunctionMissing(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('ERR Function not found');
+}
+
+/** Whether a FUNCTION LOAD failed because the library is there already (another member loaded it first). */
+function isLibraryLoaded(error: unknown): boolean {
+  return error instanceof Error && /^ERR Library '[^']*' already exists/.test(error.message);
+}
+
+/**
+ * Whether the pool may use Redis Functions in this process: yes, unless
+ * `XSTATE_WORKPOOL_REDIS_FUNCTIONS=0` says otherwise (the test suite runs
+ * once that way, so that the EVALSHA path keeps every rule too).
+ */
+function functionsAllowed(): boolean {
+  return (
+    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+      ?.XSTATE_WORKPOOL_REDIS_FUNCTIONS !== '0'
+  );
+}
+
+/**
+ * Runs scripts by FCALL while Redis takes functions, by {@link evalWith}
+ * once it refuses them; `load` loads a library where the calls will run it.
+ */
+class ScriptCaller {
+  functions = functionsAllowed();
+  /** The library being loaded, shared by the calls that found it missing at once. */
+  #loading: Promise<void> | undefined;
+
+  constructor(
+    readonly send: Send,
+    readonly load: (library: FunctionLibrary, route: string | undefined) => Promise<unknown>,
+  ) {}
+
+  async run(script: LoadedScript, keys: readonly string[], args: readonly string[]): Promise<RedisReply> {
+    if (this.functions && script.fn && script.library) {
+      const fcall = ['FCALL', script.fn, String(keys.length), ...keys, ...args];
+      try {
+        return (await this.send(fcall, keys[0])) as RedisReply;
+      } catch (error) {
+        if (!isFunctionMissing(error)) this.#refused(error, script);
+      }
+      if (this.functions) {
+        await this.#load(script.library, keys[0]);
+        if (this.functions) {
+          try {
+            return (await this.send(fcall, keys[0])) as RedisReply;
+          } catch (error) {
+            this.#refused(error, script);
+          }
+        }
+      }
+    }
+    return evalWith(this.send, script, keys, args);
+  }
+
+  /** Turns functions off where `error` says Redis refuses them (nothing ran: the script runs instead); throws anything else. */
+  #refused(error: unknown, script: LoadedScript): void {
+    if (!refusesFunctions(error)) throw wrap(error, `script ${script.name}`, script);
+    this.functions = false;
+  }
+
+  async #load(library: FunctionLibrary, route: string | undefined): Promise<void> {
+    this.#loading ??= this.load(library, route).then(
+      () => {},
+      (error: unknown) => {
+        if (isLibraryLoaded(error)) return;
+        if (!refusesFunctions(error)) throw wrap(error, 'FUNCTION LOAD');
+        this.functions = false;
+      },
+    );
+    const loading = this.#loading;
+    try {
+      await loading;
+    } finally {
+      if (this.#loading === loading) this.#loading = undefined;
+    }
+  }
+}
+
+/** An adapter of `rest` whose scripts run through `caller` (`functions` read live, not copied). */
+function withScripts(caller: ScriptCaller, rest: Omit<RedisAdapter, 'evalScript' | 'functions'>): RedisAdapter {
+  return Object.defineProperties(
+    {
+      ...rest,
+      evalScript: (script: LoadedScript, keys: readonly string[], args: readonly string[]) =>
+        caller.run(script, keys, args),
+    },
+    { functions: { get: () => caller.functions, enumerable: true } },
+  ) as RedisAdapter;
 }
 
 /** The hash field a confirmation writes: a write of its own connection for `WAIT` to wait for. */
@@ -175,6 +305,8 @@ interface IoRedisLike {
   disconnect(): void;
   pipeline(): IoRedisPipelineLike;
   readonly isCluster: boolean;
+  /** A Cluster's connections to its nodes. */
+  nodes?(role: 'master'): Array<{ call(command: string, ...args: string[]): Promise<unknown> }>;
 }
 
 /** An ioredis pipeline, as far as a confirmation uses it. */
@@ -203,12 +335,11 @@ async function closeNodeRedis(connection: NodeRedisLike): Promise<void> {
 
 function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
   const cluster = client.masters !== undefined;
-  const sendOn = nodeRedisSender(client, cluster);
-  // EVALSHA sha numkeys key…: the first key routes it.
-  const send = (args: string[]) => sendOn(args, args[3]);
-  return {
+  const send: Send = nodeRedisSender(client, cluster);
+  // On a Cluster, FUNCTION LOAD goes where the FCALL that missed it went: to the master of the pool's slot.
+  const caller = new ScriptCaller(send, (library, route) => send(['FUNCTION', 'LOAD', library.source], route));
+  return withScripts(caller, {
     kind: cluster ? 'node-redis cluster' : 'node-redis client',
-    evalScript: (script, keys, args) => evalWith(send, script, keys, args),
     async subscribe(channel, onMessage) {
       const sub = client.duplicate();
       // Errors surface on the calls; an 'error' listener keeps them from crashing the process.
@@ -239,15 +370,15 @@ function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
         close: () => closing.close(),
       };
     },
-  };
+  });
 }
 
 function nodeRedisSentinelAdapter(client: NodeRedisSentinelLike): RedisAdapter {
   // Not read-only: on the primary, never a replica.
-  const send = (args: string[]) => client.sendCommand(false, args);
-  return {
+  const send: Send = (args) => client.sendCommand(false, args);
+  const caller = new ScriptCaller(send, (library) => send(['FUNCTION', 'LOAD', library.source], undefined));
+  return withScripts(caller, {
     kind: 'node-redis sentinel',
-    evalScript: (script, keys, args) => evalWith(send, script, keys, args),
     async subscribe(channel, onMessage) {
       // A sentinel cannot be duplicated: the listener goes on the sentinel's own pub/sub connection,
       // which it moves to each new primary with its listeners, and closes once none is left.
@@ -272,14 +403,27 @@ function nodeRedisSentinelAdapter(client: NodeRedisSentinelLike): RedisAdapter {
         close: async () => {},
       };
     },
-  };
+  });
 }
 
 function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
-  const send = ([command, ...args]: string[]) => client.call(command as string, ...args);
-  return {
+  // ioredis routes FCALL and EVALSHA on a Cluster by their keys.
+  const send: Send = ([command, ...args]) => client.call(command as string, ...args);
+  // FUNCTION LOAD has no key for ioredis to route by: on a Cluster it goes to every master, so that the
+  // master of the pool's slot has it, whichever that is now.
+  const load = (library: FunctionLibrary) =>
+    client.isCluster && client.nodes
+      ? Promise.all(
+          client.nodes('master').map((node) =>
+            node.call('FUNCTION', 'LOAD', library.source).catch((error: unknown) => {
+              if (!isLibraryLoaded(error)) throw error;
+            }),
+          ),
+        )
+      : client.call('FUNCTION', 'LOAD', library.source);
+  const caller = new ScriptCaller(send, load);
+  return withScripts(caller, {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
-    evalScript: (script, keys, args) => evalWith(send, script, keys, args),
     async subscribe(channel, onMessage) {
       // Its own connection, connected now whatever the caller's lazyConnect, queueing until ready. It
       // subscribes again by itself after a reconnection, so that a refusal (ACL) is no unhandled rejection.
@@ -329,7 +473,7 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
       const closing = subscription(() => connection.disconnect());
       return { confirm, close: () => closing.close() };
     },
-  };
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import { type Actor, createActor } from 'xstate';
 import { PoolStoppedError } from '../api/errors.js';
 import { deliveredOnMicrotask } from '../api/inspect-guard.js';
 import { leaseIterator } from '../api/lease-iterator.js';
+import type { WaitingOptions } from '../api/options.js';
 import type { Counts } from '../api/pool.js';
 import { assertFunction, assertOptions, assertTarget } from '../api/validate.js';
 import type { MeterSource } from '../metrics/meter-source.js';
@@ -155,6 +156,14 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     return { target: counts.target, active: counts.active };
   }
 
+  async waiting(options?: WaitingOptions<K>): Promise<number> {
+    const raw: unknown = options;
+    assertOptions(raw, 'waiting', ['key']);
+    const key = raw?.key;
+    if (key !== undefined) assertStringKey(key);
+    return this.#runner.waiting(key);
+  }
+
   async keys(): Promise<K[]> {
     const groups = await this.#runner.groups();
     for (const counts of groups) this.#observe(counts);
@@ -276,9 +285,9 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 export async function createRedisPool<K extends string = string>(
   options: CreateRedisPoolOptions,
 ): Promise<RedisPool<K>> {
-  const { opts, prefix, leaseTtl, confirmReplicas, confirmTimeout } = readRedisPoolOptions(options);
+  const { opts, prefix, leaseTtl, confirmReplicas, confirmTimeout, defaultTarget } = readRedisPoolOptions(options);
   const member = globalThis.crypto.randomUUID();
-  const runner = new ScriptRunner(opts.redis, poolKeys(prefix, opts.name), member);
+  const runner = new ScriptRunner(opts.redis, poolKeys(prefix, opts.name), member, defaultTarget);
   await assertScriptCommands(runner.adapter, runner.keys.fixed);
   const pool = new RedisMemberPool<K>(opts, runner, leaseTtl, { replicas: confirmReplicas, timeout: confirmTimeout });
   await pool.start();

@@ -1,6 +1,6 @@
 export { LeaseRevokedError, PoolStoppedError } from '../api/errors.js';
 export { LeaseLostError } from '../api/lease-lost-error.js';
-export type { Counts, InspectObserver } from '../index.js';
+export type { Counts, InspectObserver, WaitingOptions } from '../index.js';
 export { createRedisPool } from './create-redis-pool.js';
 export { ForeignValueError, RedisPoolError } from './errors.js';
 export type {

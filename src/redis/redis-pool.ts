@@ -1,4 +1,4 @@
-import type { InspectObserver } from '../api/options.js';
+import type { InspectObserver, WaitingOptions } from '../api/options.js';
 import type { Counts } from '../api/pool.js';
 import type { MemberActorRef } from './member-machine.js';
 
@@ -42,6 +42,17 @@ export interface CreateRedisPoolOptions {
    * to `leaseTtl`, default `leaseTtl / 10` (at most 1 000).
    */
   readonly confirmTimeout?: number | undefined;
+  /**
+   * Groups on demand (DISTRIBUTED.md D10), as `createPool`'s `defaultTarget`: a keyed `acquire`,
+   * `tryAcquire` or `leases` for a key with no group creates it with this
+   * target, fleet-wide, and the group is removed from Redis as soon as no
+   * lease of it is out and no waiter of any member asks for its key;
+   * `set(key, t)` makes it an ordinary group. A safe integer ≥ 1; absent:
+   * no such groups. Every member of a pool uses the same value (or none):
+   * `createRedisPool` rejects with a `RangeError` naming both values,
+   * having written nothing, when the pool's live members use another.
+   */
+  readonly defaultTarget?: number | undefined;
   /** Stops the member when aborted. */
   readonly signal?: AbortSignal | undefined;
   /** Receives every inspection event of the member's actor system, as in `createPool`. */
@@ -130,6 +141,13 @@ export interface RedisPool<K extends string = string> {
   tryAcquire(options?: RedisTryAcquireOptions<K>): Promise<RedisLease<K> | undefined>;
   /** The leases as an async iterable; each must be released. Ends when this member stops. */
   leases(options?: RedisAcquireOptions<K>): AsyncIterableIterator<RedisLease<K>, undefined>;
+  /**
+   * How many requests are waiting, fleet-wide (every member's): all of
+   * them, or only those that asked for `options.key` (waiters for any key
+   * are not counted then). Read in one call to Redis. Rejects with a
+   * `TypeError` for bad options, a `RedisPoolError` when Redis fails.
+   */
+  waiting(options?: WaitingOptions<K>): Promise<number>;
   /** Acquires a lease, runs `fn` with it, and releases it however `fn` ends. */
   run<T>(fn: (lease: RedisLease<K>) => T | PromiseLike<T>, options?: RedisAcquireOptions<K>): Promise<T>;
   /**

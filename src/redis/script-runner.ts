@@ -2,7 +2,7 @@ import { adaptClient, type LoadedScript, type RedisAdapter, type RedisReply } fr
 import { ForeignValueError } from './errors.js';
 import type { PoolKeys } from './redis-keys.js';
 import { decodeText, encodeText } from './redis-keys.js';
-import { type ScriptName, scriptSources } from './scripts.generated.js';
+import { functionLibrary, type ScriptName, scriptSources } from './scripts.generated.js';
 
 /** What a script tells a member besides its reply. */
 export type Notice =
@@ -65,8 +65,12 @@ export type HeartbeatReply =
     }
   | { readonly status: 'gone' };
 
+/** Each script, runnable by EVALSHA and by FCALL of its function in the pool's library (the adapter picks). */
 const scripts = Object.fromEntries(
-  Object.entries(scriptSources).map(([name, { sha, source }]) => [name, { name, sha, source }]),
+  (Object.keys(scriptSources) as ScriptName[]).map((name): [ScriptName, LoadedScript] => {
+    const { sha, source } = scriptSources[name];
+    return [name, { name, sha, source, fn: functionLibrary.functions[name], library: functionLibrary }];
+  }),
 ) as Record<ScriptName, LoadedScript>;
 
 function array(reply: RedisReply): RedisReply[] {
@@ -105,6 +109,8 @@ export class ScriptRunner {
     readonly keys: PoolKeys,
     /** The member process's id: its notification channel's name, the same in every incarnation. */
     readonly process: string,
+    /** The target of groups created on demand (D10), recorded and checked at join; undefined: none. */
+    readonly defaultTarget?: number,
   ) {
     this.adapter = adaptClient(client);
     this.member = process;
@@ -125,10 +131,30 @@ export class ScriptRunner {
     return reply;
   }
 
-  /** Joins (or stays in) the pool for `ttl` ms of Redis time; resolves with the last lease id issued in the pool. */
+  /**
+   * Joins (or stays in) the pool for `ttl` ms of Redis time; resolves with
+   * the last lease id issued in the pool. Rejects with a `RangeError` naming
+   * both values, having written nothing, when the pool's live members use
+   * another `defaultTarget` than this member's (D10).
+   */
   async join(ttl: number): Promise<number> {
-    const reply = await this.#run('join', [String(ttl)]);
+    const asked = this.defaultTarget === undefined ? '' : String(this.defaultTarget);
+    const reply = await this.#run('join', [String(ttl), asked]);
+    if (reply[0] === 'mismatch') {
+      const recorded = str(reply[1]);
+      const show = (value: string) => (value === '' ? 'none' : value);
+      throw new RangeError(
+        `Expected \`defaultTarget\` to be ${show(recorded)}, as the pool's live members use, got ${show(asked)}: ` +
+          'every member of a pool uses the same defaultTarget (or none)',
+      );
+    }
     return num(reply[2]);
+  }
+
+  /** The fleet-wide number of waiting requests: all, or those that asked for `key`. */
+  async waiting(key: string | undefined): Promise<number> {
+    const reply = await this.#run('waiting', [this.#want(key)]);
+    return num(reply[1]);
   }
 
   /** Extends membership by `ttl` ms; lists this member's leases and waiters, or says it is no member. */

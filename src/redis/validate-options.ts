@@ -1,5 +1,5 @@
 import { got } from '../api/describe-value.js';
-import { assertFunction, assertOptions, assertSignal } from '../api/validate.js';
+import { assertDefaultTarget, assertFunction, assertOptions, assertSignal } from '../api/validate.js';
 import type { CreateRedisPoolOptions, RedisAcquireOptions } from './redis-pool.js';
 
 /** Throws a `TypeError` naming the value unless `key` is a string (keys of a Redis pool are strings). */
@@ -38,6 +38,7 @@ export function readRedisPoolOptions(options: CreateRedisPoolOptions): {
   leaseTtl: number;
   confirmReplicas: number;
   confirmTimeout: number;
+  defaultTarget: number | undefined;
 } {
   const raw: unknown = options;
   if (raw === undefined)
@@ -51,6 +52,7 @@ export function readRedisPoolOptions(options: CreateRedisPoolOptions): {
     'confirmTimeout',
     'signal',
     'inspect',
+    'defaultTarget',
   ]);
   const opts = raw as unknown as CreateRedisPoolOptions;
   if (typeof opts.name !== 'string' || opts.name === '') {
@@ -78,5 +80,7 @@ export function readRedisPoolOptions(options: CreateRedisPoolOptions): {
   if (inspect !== undefined && typeof inspect !== 'function' && (typeof inspect !== 'object' || inspect === null)) {
     assertFunction(inspect, 'inspect');
   }
-  return { opts, prefix, leaseTtl, confirmReplicas, confirmTimeout };
+  const defaultTarget = opts.defaultTarget;
+  if (defaultTarget !== undefined) assertDefaultTarget(defaultTarget);
+  return { opts, prefix, leaseTtl, confirmReplicas, confirmTimeout, defaultTarget };
 }

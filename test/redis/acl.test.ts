@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { redisCommands } from '../../src/redis/acl.js';
 import { createRedisPool, RedisPoolError } from '../../src/redis/index.js';
+import { poolKeys } from '../../src/redis/redis-keys.js';
+import { ScriptRunner } from '../../src/redis/script-runner.js';
 import { createAclUser } from './acl-user.js';
 import { clientKinds, connectClient } from './clients.js';
 import { freshName, useRedisServer } from './fleet.js';
 import { redisTestsRun } from './redis-server.js';
+import { onScriptPath } from './script-path.js';
 
 const server = useRedisServer({ beforeAll, afterAll });
 
@@ -110,4 +113,86 @@ describe.runIf(redisTestsRun).each(clientKinds)('the ACL a pool needs, over %s',
       }
     },
   );
+});
+
+/** Script calls Redis has run so far, by how they were sent. */
+async function scriptCalls(admin: { command(args: readonly string[]): Promise<unknown> }) {
+  const info = String(await admin.command(['INFO', 'commandstats']));
+  const calls = (name: string) => Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  return { fcall: calls('fcall'), evalsha: calls('evalsha') + calls('eval') };
+}
+
+describe.runIf(redisTestsRun).each(clientKinds)('which script path a pool takes, over %s', (kind) => {
+  /** Runs a few calls of a pool as user `name` (allowed `commands`); resolves with the script calls Redis ran meanwhile and whether the member still uses functions. */
+  async function runAs(name: string, commands: readonly string[]) {
+    // Functions allowed by the process, whatever the run says: the user's ACL decides here.
+    await aclUser(name, commands);
+    const admin = await connectClient(kind, server.current().url);
+    const client = await connectClient(kind, server.current().url, { username: name, password: 'secret' });
+    try {
+      const runner = onScriptPath(true, () => new ScriptRunner(client.client, poolKeys('workpool', freshName()), 'm'));
+      const before = await scriptCalls(admin);
+      await runner.join(60_000);
+      await runner.set('x', 1);
+      const granted = await runner.acquire(1, 'x');
+      expect(granted.status).toBe('granted');
+      await runner.acquire(2, 'x');
+      expect(await runner.release((granted as { lease: number }).lease)).toEqual({ key: 'x', target: 1, active: 1 });
+      await runner.leave(true);
+      const after = await scriptCalls(admin);
+      return {
+        fcall: after.fcall - before.fcall,
+        evalsha: after.evalsha - before.evalsha,
+        functions: runner.adapter.functions,
+      };
+    } finally {
+      await client.close();
+      await admin.close();
+    }
+  }
+
+  test('a user allowed FCALL and FUNCTION besides the documented commands runs every call as a Redis Function, loading the library once', async () => {
+    const admin = await connectClient(kind, server.current().url);
+    await admin.command(['FUNCTION', 'FLUSH']);
+    await admin.close();
+    const calls = await runAs('functions-user', [...redisCommands, 'fcall', 'function']);
+    expect(calls.functions).toBe(true);
+    expect(calls.evalsha).toBe(0);
+    // join, set, acquire, acquire, release, leave; the first one twice (missing library, then loaded).
+    expect(calls.fcall).toBe(7);
+  });
+
+  test.each([
+    { missing: 'FUNCTION', commands: [...redisCommands, 'fcall'] },
+    { missing: 'FCALL', commands: [...redisCommands, 'function'] },
+    { missing: 'FCALL and FUNCTION', commands: redisCommands },
+  ])('a user without $missing runs the pool by EVALSHA, with the same replies', async ({ missing, commands }) => {
+    const admin = await connectClient(kind, server.current().url);
+    await admin.command(['FUNCTION', 'FLUSH']);
+    await admin.close();
+    const calls = await runAs(`no-${missing.replace(/ /g, '-').toLowerCase()}`, commands);
+    expect(calls.functions).toBe(false);
+    expect(calls.evalsha).toBeGreaterThanOrEqual(6);
+  });
+
+  test('a library Redis lost (FUNCTION FLUSH, as after a restart without data) is loaded again by the next call, which the caller does not notice', async () => {
+    const admin = await connectClient(kind, server.current().url);
+    const client = await connectClient(kind, server.current().url);
+    try {
+      const runner = onScriptPath(true, () => new ScriptRunner(client.client, poolKeys('workpool', freshName()), 'm'));
+      await runner.join(60_000);
+      await runner.set('x', 2);
+      await admin.command(['FUNCTION', 'FLUSH']);
+      const before = await scriptCalls(admin);
+      expect(await runner.get('x')).toEqual({ key: 'x', target: 2, active: 0 });
+      const after = await scriptCalls(admin);
+      expect(runner.adapter.functions).toBe(true);
+      expect(after.fcall - before.fcall).toBe(2);
+      expect(after.evalsha - before.evalsha).toBe(0);
+      await runner.leave(true);
+    } finally {
+      await client.close();
+      await admin.close();
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { ScriptRunner } from '../../src/redis/script-runner.js';
 import { connectClient, type TestClient } from './clients.js';
 import { freshName, useRedisServer } from './fleet.js';
 import { redisTestsRun } from './redis-server.js';
+import { onScriptPath } from './script-path.js';
 
 const server = useRedisServer({ beforeAll, afterAll });
 
@@ -34,6 +35,8 @@ interface Scene {
   key(suffix: string): string;
   /** A third member, `d`, joined with leases of `x` and `y` (targets 1), then dead: b waits for `y`. */
   dying(): Promise<ScriptRunner>;
+  /** Records `target` as the pool's defaultTarget, as a join of a member with it would have (D10). */
+  defaultTarget(target: number): Promise<unknown>;
 }
 
 /**
@@ -133,6 +136,45 @@ const cases: Array<{
     call: (s) => s.a.cancel(1),
   },
   {
+    path: 'cancel: the count of waiters (meta, first write)',
+    arrange: async (s) => {
+      await s.a.acquire(1, 'x');
+    },
+    plant: 'meta',
+    call: (s) => s.a.cancel(1),
+  },
+  {
+    path: 'acquire creating a group on demand: the pool’s defaultTarget (meta, read first)',
+    arrange: (s) => s.defaultTarget(1),
+    plant: 'meta',
+    call: (s) => s.a.acquire(1, 't'),
+  },
+  {
+    path: 'acquire creating a group on demand: its lease set (l:t, first write)',
+    arrange: (s) => s.defaultTarget(1),
+    plant: 'l:t',
+    call: (s) => s.a.acquire(1, 't'),
+  },
+  {
+    path: 'try creating a group on demand that serves an older any-key waiter: that waiter’s member’s leases (ml:b, checked)',
+    arrange: async (s) => {
+      await s.defaultTarget(1);
+      await s.b.acquire(1, undefined);
+    },
+    plant: 'ml:b',
+    call: (s) => s.a.try(1, 't'),
+  },
+  {
+    path: 'release of the last lease of a group created on demand: its lease set (l:t, first write)',
+    arrange: async (s) => {
+      await s.defaultTarget(1);
+      const reply = await s.a.acquire(1, 't');
+      return reply.status === 'granted' ? reply.lease : 0;
+    },
+    plant: 'l:t',
+    call: (s, lease) => s.a.release(lease as number),
+  },
+  {
     path: 'heartbeat: the member’s leases (ml:a, read before the membership is extended)',
     arrange: (s) => s.a.set('x', 1),
     plant: 'ml:a',
@@ -195,52 +237,68 @@ const cases: Array<{
   },
 ];
 
-describe.runIf(redisTestsRun)('a foreign value met by a read or a first write changes nothing (D8)', () => {
-  let client: TestClient;
-  let scene: Scene;
-  beforeAll(async () => {
-    client = await connectClient('node-redis', server.current().url);
-  });
-  afterAll(async () => {
-    await client.close();
-  });
-  beforeEach(async () => {
-    const keys = poolKeys('workpool', freshName('paths'));
-    const a = new ScriptRunner(client.client, keys, 'a');
-    const b = new ScriptRunner(client.client, keys, 'b');
-    // A long TTL: no member is reaped and no heartbeat runs between the snapshots.
-    await a.join(60_000);
-    await b.join(60_000);
-    scene = {
-      keys,
-      a,
-      b,
-      key: (suffix) => `${keys.tag}${suffix}`,
-      async dying() {
-        const d = new ScriptRunner(client.client, keys, 'd');
-        await d.join(60_000);
-        await d.set('x', 1);
-        await d.set('y', 1);
-        await d.acquire(1, 'x');
-        await d.acquire(2, 'y');
-        await b.acquire(1, 'y');
-        // Its deadline in the past: the next script of any member reaps it.
-        await client.command(['ZADD', `${keys.tag}members`, '0', 'd']);
-        return d;
-      },
-    };
-  });
+/**
+ * Both ways a member runs the scripts: FCALL of the pool's Redis Functions
+ * library, and EVALSHA where Redis refuses functions (forced here with
+ * XSTATE_WORKPOOL_REDIS_FUNCTIONS=0, read when a runner's adapter is made).
+ */
+const scriptPaths = [
+  { path: 'functions', functions: true },
+  { path: 'EVALSHA', functions: false },
+] as const;
 
-  test.each(cases)('$path', async ({ arrange, plant, call }) => {
-    const arranged = await arrange(scene);
-    const planted = scene.key(plant);
-    await client.command(['DEL', planted]);
-    await client.command(['SET', planted, 'foreign']);
-    const before = await snapshot(client, scene.keys);
-    const error = await call(scene, arranged).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ForeignValueError);
-    expect((error as ForeignValueError).redisKey).toBe(planted);
-    expect((error as ForeignValueError).found).toBe('string');
-    expect(await snapshot(client, scene.keys)).toEqual(before);
-  });
-});
+describe.runIf(redisTestsRun).each(scriptPaths)(
+  'a foreign value met by a read or a first write changes nothing (D8), by $path',
+  ({ functions }) => {
+    let client: TestClient;
+    let scene: Scene;
+    beforeAll(async () => {
+      client = await connectClient('node-redis', server.current().url);
+    });
+    afterAll(async () => {
+      await client.close();
+    });
+    beforeEach(async () => {
+      const keys = poolKeys('workpool', freshName('paths'));
+      const runner = (member: string) => onScriptPath(functions, () => new ScriptRunner(client.client, keys, member));
+      const a = runner('a');
+      const b = runner('b');
+      // A long TTL: no member is reaped and no heartbeat runs between the snapshots.
+      await a.join(60_000);
+      await b.join(60_000);
+      scene = {
+        keys,
+        a,
+        b,
+        key: (suffix) => `${keys.tag}${suffix}`,
+        async dying() {
+          const d = runner('d');
+          await d.join(60_000);
+          await d.set('x', 1);
+          await d.set('y', 1);
+          await d.acquire(1, 'x');
+          await d.acquire(2, 'y');
+          await b.acquire(1, 'y');
+          // Its deadline in the past: the next script of any member reaps it.
+          await client.command(['ZADD', `${keys.tag}members`, '0', 'd']);
+          return d;
+        },
+        defaultTarget: (target) => client.command(['HSET', `${keys.tag}meta`, 'dt', String(target)]),
+      };
+    });
+
+    test.each(cases)('$path', async ({ arrange, plant, call }) => {
+      const arranged = await arrange(scene);
+      const planted = scene.key(plant);
+      await client.command(['DEL', planted]);
+      await client.command(['SET', planted, 'foreign']);
+      const before = await snapshot(client, scene.keys);
+      const error = await call(scene, arranged).catch((e: unknown) => e);
+      expect(scene.a.adapter.functions).toBe(functions);
+      expect(error).toBeInstanceOf(ForeignValueError);
+      expect((error as ForeignValueError).redisKey).toBe(planted);
+      expect((error as ForeignValueError).found).toBe('string');
+      expect(await snapshot(client, scene.keys)).toEqual(before);
+    });
+  },
+);

@@ -3,7 +3,7 @@ import { median } from '../../harness/stats.js';
 import type { Section } from '../../harness/table.js';
 import { type RedisBenchContext, runName, sleepUntil } from '../context.js';
 import { Member } from '../fleet.js';
-import type { SubjectName } from '../protocol.js';
+import { isPeer, type SubjectName } from '../protocol.js';
 import { type CommandCounts, commandDelta, readCommandCounts, scriptCallCount } from '../redis-info.js';
 
 const MEMBERS = 4;
@@ -19,12 +19,18 @@ export interface ContendedFigures {
   readonly scriptCallsPerCycle: number;
   /** The commands of the median round, per cycle, most first. */
   readonly breakdown: string;
+  /** CPU time of Redis' main thread per cycle, µs (`INFO cpu` over the window ÷ cycles). */
+  readonly redisCpuPerCycle: number;
+  /** CPU time of the member processes per cycle, µs (their `process.cpuUsage()` over the window, summed, ÷ cycles). */
+  readonly memberCpuPerCycle: number;
 }
 
 interface Window {
   readonly cycles: number;
   readonly commands: CommandCounts;
   readonly seconds: number;
+  /** The members' CPU time within the window, summed, µs. */
+  readonly memberCpuMicros: number;
 }
 
 async function contendedWindow(
@@ -59,8 +65,9 @@ async function contendedWindow(
   const commands = commandDelta(before, after);
   return {
     cycles: replies.reduce((sum, reply) => sum + reply.cycles, 0),
-    commands: { total: commands.total - 1, perCommand: commands.perCommand },
+    commands: { ...commands, total: commands.total - 1 },
     seconds: durationMs / 1_000,
+    memberCpuMicros: replies.reduce((sum, reply) => sum + reply.cpuMicros, 0),
   };
 }
 
@@ -117,6 +124,8 @@ export async function contended(
           commandsPerCycle: median(perCycle),
           scriptCallsPerCycle: median(list.map((w) => scriptCallCount(w.commands) / w.cycles)),
           breakdown: breakdown(middle),
+          redisCpuPerCycle: median(list.map((w) => w.commands.cpuMicros / w.cycles)),
+          memberCpuPerCycle: median(list.map((w) => w.memberCpuMicros / w.cycles)),
         };
       }),
     );
@@ -125,7 +134,7 @@ export async function contended(
   const bestPeer = (index: number) =>
     Math.max(
       ...[...figures]
-        .filter(([subject]) => !subject.startsWith('workpool'))
+        .filter(([subject]) => isPeer(subject))
         .map(([, list]) => (list[index] as ContendedFigures).cyclesPerSecond),
     );
   return {
@@ -163,6 +172,25 @@ export async function contended(
             (list.at(-1) as ContendedFigures).commandsPerCycle / (list[0] as ContendedFigures).commandsPerCycle,
           ),
           (list.at(-1) as ContendedFigures).breakdown,
+        ]),
+      },
+      {
+        title: 'CPU per cycle',
+        note:
+          `CPU time per acquire→release cycle in the windows of the contended runs: Redis' main thread (\`INFO cpu\` ` +
+          `\`used_cpu_user_main_thread\` + \`used_cpu_sys_main_thread\` over the window ÷ cycles: the one core a pool ` +
+          `lives on, so the ceiling of a whole fleet) and the ${MEMBERS} member processes together ` +
+          `(\`process.cpuUsage()\` over the window, summed, ÷ cycles). Medians of the rounds; each figure ÷ the ` +
+          `same run's redis-semaphore in brackets.`,
+        columns: ['subject', ...workerCounts.flatMap((w) => [`${w} workers: Redis µs`, 'members µs'])],
+        rows: [...figures].map(([subject, list]) => [
+          subject,
+          ...list.flatMap((f, i) => {
+            const peer = figures.get('redis-semaphore')?.[i];
+            const vs = (mine: number, theirs: number | undefined) =>
+              theirs === undefined ? mine.toFixed(1) : `${mine.toFixed(1)} (${formatRatio(mine / theirs)})`;
+            return [vs(f.redisCpuPerCycle, peer?.redisCpuPerCycle), vs(f.memberCpuPerCycle, peer?.memberCpuPerCycle)];
+          }),
         ]),
       },
     ],

@@ -24,7 +24,10 @@ function retire(ctx: PoolContext, entry: GroupEntry): void {
   ctx.retired.add(entry.ref);
 }
 
-/** Issues one new lease of `entry`'s group to `requestId`. */
+/**
+ * Issues one new lease of `entry`'s group to `requestId`.
+ * Redis twin: `grant` in src/redis/scripts/includes/grants.lua.
+ */
 function grant(ctx: PoolContext, entry: GroupEntry, requestId: number): void {
   const leaseId = ctx.leases.issue(entry);
   tell(entry, { type: 'lease.grant', leaseId });
@@ -36,6 +39,7 @@ function grant(ctx: PoolContext, entry: GroupEntry, requestId: number): void {
  * serve, then puts it where it belongs in the rotation: at the back if it
  * just became able to grant or granted and still can (round-robin), out if
  * it cannot, where it was otherwise. Leaves no waiter the group could serve.
+ * Redis twin: `serveGroup` in src/redis/scripts/includes/grants.lua.
  */
 export function serveGroup(ctx: PoolContext, entry: GroupEntry, counts: GroupCounts): void {
   let spare = spareOf(counts);
@@ -52,7 +56,10 @@ export function serveGroup(ctx: PoolContext, entry: GroupEntry, counts: GroupCou
   else if (granted || !ctx.ready.has(entry)) ctx.ready.push(entry);
 }
 
-/** The group that would grant to a request wanting `want` now, if any can. */
+/**
+ * The group that would grant to a request wanting `want` now, if any can.
+ * Redis twin: `grantableEntry` in src/redis/scripts/includes/grants.lua.
+ */
 export function grantableEntry(ctx: PoolContext, want: LeaseWant): GroupEntry | undefined {
   const entry = want.anyKey ? ctx.ready.first : ctx.groups.get(want.key);
   return entry && spareOf(entry.counts()) > 0 ? entry : undefined;
@@ -64,6 +71,7 @@ export function grantableEntry(ctx: PoolContext, want: LeaseWant): GroupEntry | 
  * is. Since no older waiter could be served (no call leaves one beside a
  * group that could serve it), granting at once
  * never jumps the queue.
+ * Redis twin: `grantNow` in src/redis/scripts/includes/grants.lua.
  */
 export function grantNow(ctx: PoolContext, requestId: number, want: LeaseWant): boolean {
   const entry = grantableEntry(ctx, want);
@@ -79,6 +87,7 @@ export function grantNow(ctx: PoolContext, requestId: number, want: LeaseWant): 
  * Sets the target of `key`'s group, creating it, or removing it at target 0
  * once it has no lease out. A target below the leases out revokes the
  * group's newest unrevoked leases until at most `target` are left unrevoked.
+ * Redis twin: `setTarget` in src/redis/scripts/includes/grants.lua.
  */
 export function setTarget(
   ctx: PoolContext,
@@ -105,6 +114,7 @@ export function setTarget(
  * lease and the group's counts do not move; otherwise the group's active
  * count drops, and the group joins the rotation or retires (as does a group
  * created on demand that is left idle).
+ * Redis twin: `release` in src/redis/scripts/includes/grants.lua.
  */
 export function release(ctx: PoolContext, leaseId: number): void {
   const entry = ctx.leases.settle(leaseId);
@@ -203,7 +213,10 @@ function idleOnDemand(ctx: PoolContext, entry: GroupEntry, counts: GroupCounts):
   return entry.onDemand && counts.active === 0 && ctx.waiters.countFor(entry.key) === 0;
 }
 
-/** Drops a group (retired by the event just sent to it, or idle and created on demand), and stops its actor. */
+/**
+ * Drops a group (retired by the event just sent to it, or idle and created on demand), and stops its actor.
+ * Redis twin: `forget` in src/redis/scripts/includes/grants.lua.
+ */
 function forget(ctx: PoolContext, entry: GroupEntry): void {
   ctx.ready.remove(entry);
   ctx.groups.delete(entry);

@@ -2,11 +2,24 @@
 -- every command the scripts use, to no effect, so that an ACL user missing one fails here, at
 -- createRedisPool, rather than half-way through a later script (Redis keeps a failed script's writes).
 -- KEYS[1..5] groups, ready, members, anyq, meta (see includes/pool.lua)
--- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] leaseTtl in ms
+-- Every member of a pool uses the same defaultTarget, or none (D10): the pool's live members' choice is
+-- recorded in META ("dt"); a join asking another is refused before anything is written, and a join into a
+-- pool with no live member records its own.
+-- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] leaseTtl in ms, ARGV[4] defaultTarget ("" for none)
 -- Reply: { "ok", <Redis time ms>, <last lease id>, <notices> }
-return run(function()
-  guard_all_fixed()
-  guard_member(CALLER)
+--        | { "mismatch", <recorded defaultTarget, "" for none>, <notices> } (nothing written)
+return run(KEYS, ARGV, function()
+  check_fixed()
+  local asked = ARGV[4] or ''
+  local recorded = redis.call('HGET', META, 'dt') or ''
+  if recorded ~= asked then
+    local live = redis.call('ZRANGEBYSCORE', MEMBERS, '(' .. int(now_ms()), '+inf', 'LIMIT', 0, 2)
+    for i = 1, #live do
+      if live[i] ~= CALLER then return { 'mismatch', recorded, own } end
+    end
+  end
+  check(pool_key('mw:', CALLER), 'hash')
+  check(pool_key('ml:', CALLER), 'hash')
   local probe = P .. 'probe'
   redis.call('DEL', probe)
   redis.call('HDEL', probe, 'x')
@@ -21,9 +34,11 @@ return run(function()
   redis.call('ZREM', probe, 'x')
   redis.call('ZSCORE', probe, 'x')
   redis.call('HSET', META, 'seq', redis.call('HINCRBY', META, 'seq', 0))
-  redis.call('PUBLISH', channel(CALLER), 'j')
-  wrote = true
+  redis.call('PUBLISH', P .. 'ch:' .. string.match(CALLER, '^[^/]*'), 'j')
+  if recorded ~= asked then
+    if asked == '' then redis.call('HDEL', META, 'dt') else redis.call('HSET', META, 'dt', asked) end
+  end
   local now = begin()
-  write('ZADD', MEMBERS, now + tonumber(ARGV[3]), CALLER)
-  return { 'ok', now, read('HGET', META, 'lease') or '0', own }
+  redis.call('ZADD', MEMBERS, now + tonumber(ARGV[3]), CALLER)
+  return { 'ok', now, redis.call('HGET', META, 'lease') or '0', own }
 end)

@@ -3,7 +3,7 @@
 -- KEYS[1..5] groups, ready, members, anyq, meta (see includes/pool.lua)
 -- ARGV[1] tag prefix, ARGV[2] member id
 -- Reply: { "ok", { <key>, "<target> <active> <created seq>", ... }, <notices> }
-return run(function()
+return run(KEYS, ARGV, function()
   begin()
-  return { 'ok', read('HGETALL', GROUPS), own }
+  return { 'ok', redis.call('HGETALL', GROUPS), own }
 end)

@@ -4,14 +4,15 @@
 -- KEYS[1..5] groups, ready, members, anyq, meta (see includes/pool.lua)
 -- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] "waiters" or "final"
 -- Reply: { "ok", <notices> }
-return run(function()
+return run(KEYS, ARGV, function()
   local final = ARGV[3] == 'final'
   if final then begin({ CALLER }) else begin() end
-  guard_all_fixed()
-  guard_member(CALLER)
+  check_fixed()
+  check(pool_key('mw:', CALLER), 'hash')
+  check(pool_key('ml:', CALLER), 'hash')
   drop_waiters(CALLER)
   if final then
-    write('ZREM', MEMBERS, CALLER)
+    redis.call('ZREM', MEMBERS, CALLER)
     release_all(CALLER)
   end
   return { 'ok', own }

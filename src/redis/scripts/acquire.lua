@@ -5,9 +5,9 @@
 -- ARGV[1] tag prefix, ARGV[2] member id, ARGV[3] request id (the member's, increasing),
 -- ARGV[4] "*" for any key or "=<key>"
 -- Reply: { "granted", <lease id>, <target>, <active>, <key>, <notices> } | { "queued", <notices> }
---        | { "gone", <notices> } (caller is no member)
+--        | { "gone", <notices> } (caller is no member, or past its deadline)
 return run(KEYS, ARGV, function()
-  if not is_member(CALLER) then return { 'gone', own } end
+  if not is_live(CALLER) then return { 'gone', own } end
   local request, want = ARGV[3], ARGV[4]
   local key = nil
   if want ~= '*' then key = string.sub(want, 2) end

@@ -6,7 +6,7 @@
 -- Reply: { "granted", <lease id>, <target>, <active>, <key>, <notices> } | { "none", <notices> }
 --        | { "gone", <notices> }
 return run(KEYS, ARGV, function()
-  if not is_member(CALLER) then return { 'gone', own } end
+  if not is_live(CALLER) then return { 'gone', own } end
   local key = nil
   if ARGV[4] ~= '*' then key = string.sub(ARGV[4], 2) end
   local g = grantableOrOnDemand(key)

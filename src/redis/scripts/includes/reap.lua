@@ -103,6 +103,14 @@ local function is_member(member)
   return redis.call('ZSCORE', MEMBERS, member) ~= false
 end
 
+-- Whether member is a member whose deadline has not passed (D5). The calls of the hot path, which do not
+-- reap, answer a member past its deadline "gone" rather than grant or queue anything for it: a lease
+-- handed to it would be taken back by the next reap, and its rejoin gives back what it held, in order.
+local function is_live(member)
+  local deadline = redis.call('ZSCORE', MEMBERS, member)
+  return deadline ~= false and tonumber(deadline) > now_ms()
+end
+
 -- Starts a call: reaps the dead (leaving: as reap's); returns Redis' time in ms.
 local function begin(leaving)
   local now = now_ms()

@@ -184,6 +184,14 @@ async function join(): Promise<{ client: Connection; pool: RedisPool<string> }> 
   }
 }
 
+// SIGTERM's default kills at once: a member stopped while it joins (the run ending) would die with its
+// first acquires on their way, their grants logged by nobody. It is heard from the start, and acted on
+// once the member has joined.
+let terminate = () => {
+  terminated = true;
+};
+let terminated = false;
+process.once('SIGTERM', () => terminate());
 const { client, pool } = await join();
 log({ ev: 'join', member: pool.member, pid: process.pid, t: now() });
 process.send?.('ready');
@@ -195,8 +203,8 @@ setInterval(() => {
   if (t - tick > STALL_MS) log({ ev: 'stall', t0: tick, t });
   tick = t;
 }, TICK_MS).unref();
-const workers = Array.from({ length: config.workers }, () => worker(pool));
-process.once('SIGTERM', () => {
+const workers = terminated ? [] : Array.from({ length: config.workers }, () => worker(pool));
+terminate = () => {
   running.abort();
   void (async () => {
     await pool.stop();
@@ -207,4 +215,5 @@ process.once('SIGTERM', () => {
     await client.close();
     process.exit(0);
   })();
-});
+};
+if (terminated) terminate();

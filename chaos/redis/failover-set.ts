@@ -300,13 +300,20 @@ export class FailoverSet {
       timeout: 20_000,
       what: 'the primary listing the replica',
     });
-    await waitFor(
-      async () => {
-        for (const client of this.#sentinelClients) if (!(await sentinelCanPromote(client, port))) return false;
-        return true;
-      },
-      // Sentinels refresh a replica's INFO every 10 s: a restarted one can take that long to look fit.
-      { timeout: 30_000, interval: 100, what: 'every sentinel seeing the replica fit for promotion' },
-    );
+    const everySentinelCanPromote = async () => {
+      for (const client of this.#sentinelClients) if (!(await sentinelCanPromote(client, port))) return false;
+      return true;
+    };
+    // Sentinels refresh a replica's INFO every 10 s: a restarted one can take that long to look fit.
+    const fit = { timeout: 30_000, interval: 100, what: 'every sentinel seeing the replica fit for promotion' };
+    try {
+      await waitFor(everySentinelCanPromote, fit);
+    } catch {
+      // After many failovers a sentinel can keep a stale record of a replica (seen on a loaded machine, 10th
+      // failover): forget what they learned of this primary's replicas and let them learn it again.
+      console.log(`failover set: sentinels did not see replica ${port} fit within 30 s; SENTINEL RESET, then again`);
+      for (const client of this.#sentinelClients) await client.command(['SENTINEL', 'RESET', masterName]);
+      await waitFor(everySentinelCanPromote, fit);
+    }
   }
 }

@@ -51,16 +51,22 @@ describe.runIf(redisTestsRun).each(clientKinds)('what Redis lost is found and me
     return { other, settled };
   }
 
-  test('a waiter Redis no longer queues is queued again by the next heartbeat, and gets the free key', async () => {
+  /** Two members of a fresh pool: `holder` holds `x` (target 1), `waiter`'s acquire of `x` (with `signal`) is queued. */
+  async function queuedBehindHolder(signal?: AbortSignal) {
     const name = freshName();
     const [holder, waiter] = await fleet.pool(2, { name, leaseTtl });
     if (!holder || !waiter) throw new Error('no pool');
-    probe = await fleet.client();
-    const { tag } = poolKeys('workpool', name);
+    const client = await fleet.client();
+    probe = client;
     await holder.set('x', 1);
     const held = await holder.acquire();
-    const waiting = track(waiter.acquire({ key: 'x' }));
-    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1, { what: 'the request queued' });
+    const waiting = track(waiter.acquire({ key: 'x', ...(signal ? { signal } : {}) }));
+    await waitFor(async () => (await queuedIn(client, name, 'x')) === 1, { what: 'the request queued' });
+    return { name, holder, waiter, held, waiting, probe: client, tag: poolKeys('workpool', name).tag };
+  }
+
+  test('a waiter Redis no longer queues is queued again by the next heartbeat, and gets the free key', async () => {
+    const { holder, waiter, held, waiting, probe, tag } = await queuedBehindHolder();
     // What a failover to a replica that lacked the queued write leaves: Redis knows no such waiter.
     const [entry] = (await probe.command(['ZRANGE', `${tag}q:x`, '0', '0'])) as string[];
     await probe.command(['ZREM', `${tag}q:x`, entry as string]);
@@ -74,20 +80,12 @@ describe.runIf(redisTestsRun).each(clientKinds)('what Redis lost is found and me
   });
 
   test('a waiter Redis queues for a request its member has withdrawn is cancelled by the next heartbeat', async () => {
-    const name = freshName();
-    const [holder, waiter] = await fleet.pool(2, { name, leaseTtl });
-    if (!holder || !waiter) throw new Error('no pool');
-    probe = await fleet.client();
-    const { tag } = poolKeys('workpool', name);
-    await holder.set('x', 1);
-    const held = await holder.acquire();
     const abort = new AbortController();
-    const waiting = waiter.acquire({ key: 'x', signal: abort.signal }).catch((error: unknown) => error);
-    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1, { what: 'the request queued' });
+    const { name, holder, waiter, held, waiting, probe, tag } = await queuedBehindHolder(abort.signal);
     const [entry, score] = (await probe.command(['ZRANGE', `${tag}q:x`, '0', '0', 'WITHSCORES'])) as string[];
     const asked = (await probe.command(['HGETALL', `${tag}mw:${waiter.member}`])) as string[];
     abort.abort(new Error('gave up'));
-    await waiting;
+    await waiting.promise.catch(() => {});
     await waitFor(async () => (await queuedIn(probe, name, 'x')) === 0, { what: 'the request withdrawn' });
     // What a failover to a replica that lacked the cancel leaves: Redis queues a waiter nobody waits for.
     await probe.command(['ZADD', `${tag}q:x`, score as string, entry as string]);

@@ -177,7 +177,8 @@ async function act(members: Slot[]): Promise<void> {
     await stopMember(slot, member);
     members[slot] = await startMember(slot);
   } else if (!busy.failingOver) {
-    // With sentinels, shorter than their down-after (1 s): a longer pause would be a failover the run did not make.
+    // With sentinels, short enough that with their PING period (1 s) it stays under their down-after (2 s): a
+    // longer silence would be a failover the run did not make.
     const ms = random.int(50, sentinel ? 500 : Math.floor(leaseTtl / 3));
     const t0 = now();
     // Refused while a failover has left no primary yet: then there is no pause to log.

@@ -175,6 +175,20 @@ function routeGrant(context: MemberContext, tell: TellRequest, request: number, 
   else link.giveBack(lease);
 }
 
+/** What {@link loseEveryLease} enqueues with. */
+interface LosingEnqueue {
+  sendTo(ref: RequestRef, event: RequestEvent): void;
+  assign(values: { mustRejoin: boolean }): void;
+  emit(event: MemberEmitted): void;
+}
+
+/** Every request holding a lease hears it is lost, and the member rejoins at its next contact. */
+function loseEveryLease(context: MemberContext, enqueue: LosingEnqueue): void {
+  for (const ref of context.requests.byLease.values()) enqueue.sendTo(ref, { type: 'lease.lost' });
+  enqueue.assign({ mustRejoin: true });
+  enqueue.emit({ type: 'leases.lost' });
+}
+
 const memberSetup = setup({
   types: {
     context: {} as MemberContext,
@@ -221,16 +235,10 @@ const memberSetup = setup({
       enqueue.emit({ type: 'member.joined' });
     }),
     /** Its leases are lost: each request holding one hears it, and the member rejoins at the next contact. */
-    loseLeases: enqueueActions(({ context, enqueue }) => {
-      for (const ref of context.requests.byLease.values()) enqueue.sendTo(ref, { type: 'lease.lost' });
-      enqueue.assign({ mustRejoin: true });
-      enqueue.emit({ type: 'leases.lost' });
-    }),
+    loseLeases: enqueueActions(({ context, enqueue }) => loseEveryLease(context, enqueue)),
     /** A rejoin loses what the old incarnation held; the first join has nothing to lose. */
     loseLeasesOnRejoin: enqueueActions(({ context, enqueue }) => {
-      if (!context.joined) return;
-      for (const ref of context.requests.byLease.values()) enqueue.sendTo(ref, { type: 'lease.lost' });
-      enqueue.emit({ type: 'leases.lost' });
+      if (context.joined) loseEveryLease(context, enqueue);
     }),
     /** A join went through: requests waiting for it are sent again as the new incarnation. */
     announceJoin: enqueueActions(({ context, enqueue }) => {

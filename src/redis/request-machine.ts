@@ -79,11 +79,6 @@ export type RequestEmitted =
       readonly lease: MemberLease<string>;
     };
 
-/** What a request actor tells its member. */
-export type RequestToMember =
-  | { readonly type: 'member.gone' }
-  | { readonly type: 'request.ended'; readonly ref: RequestRef };
-
 /** Sends `event` to `ref` unless its member has stopped it meanwhile (a reply that comes after its request ended). */
 function tell(context: RequestContext, ref: RequestRef, event: RequestEvent): void {
   if (context.requests.all.has(ref)) ref.send(event);
@@ -302,12 +297,22 @@ function grantedBy(hold: 'holdReplyGrant' | 'holdNoticedGrant') {
 
 const ended = { entry: 'end' } as const;
 
-// A try whose member stops while the replicas are asked keeps its lease, wound down at delivery.
-const stopWhileConfirming = {
-  guard: 'isAcquire',
-  target: '#request.withdrawn',
-  actions: ['rejectStopped', 'giveBackUndelivered'],
+/** What a granted request does until the replicas have its grant (asking them, or pausing between asks). */
+const untilConfirmed = {
+  'lease.lost': { target: '#request.parked', actions: 'dropUndelivered' },
+  // A heartbeat of the live member shows the grant lost before the replicas had it: ask again now.
+  'lease.unlisted': { guard: 'unlistedSinceHeld', target: '#request.sending', actions: 'dropUndelivered' },
+  'request.abort': { target: '#request.withdrawn', actions: ['rejectAborted', 'giveBackUndelivered'] },
+  // A try whose member stops while the replicas are asked keeps its lease, wound down at delivery.
+  'member.stop': {
+    guard: 'isAcquire',
+    target: '#request.withdrawn',
+    actions: ['rejectStopped', 'giveBackUndelivered'],
+  },
 } as const;
+
+/** Lost while its release was on its way (or waited to be sent again): the release resolves. */
+const lostInRelease = { target: '#request.released', actions: ['markLostInRelease', 'settleRelease'] } as const;
 
 /**
  * One `acquire` (or `tryAcquire`) of a Redis member, from its first send to
@@ -423,22 +428,14 @@ export const requestMachine = requestSetup.createMachine({
                 reenter: true,
               },
             ],
-            'lease.lost': { target: '#request.parked', actions: 'dropUndelivered' },
-            // A heartbeat of the live member shows the grant lost before the replicas had it: ask again now.
-            'lease.unlisted': { guard: 'unlistedSinceHeld', target: '#request.sending', actions: 'dropUndelivered' },
-            'request.abort': { target: '#request.withdrawn', actions: ['rejectAborted', 'giveBackUndelivered'] },
-            'member.stop': stopWhileConfirming,
+            ...untilConfirmed,
           },
         },
         // Redis could not be asked whether the replicas have the grant: ask again after a pause.
         unconfirmed: {
           after: { retryDelay: 'confirming' },
           on: {
-            'lease.lost': { target: '#request.parked', actions: 'dropUndelivered' },
-            // A heartbeat of the live member shows the grant lost before the replicas had it: ask again now.
-            'lease.unlisted': { guard: 'unlistedSinceHeld', target: '#request.sending', actions: 'dropUndelivered' },
-            'request.abort': { target: '#request.withdrawn', actions: ['rejectAborted', 'giveBackUndelivered'] },
-            'member.stop': stopWhileConfirming,
+            ...untilConfirmed,
           },
         },
         held: {
@@ -457,13 +454,13 @@ export const requestMachine = requestSetup.createMachine({
               { guard: 'refusalPasses', target: 'pausing' },
               { target: 'held', actions: 'refuseRelease' },
             ],
-            'lease.lost': { target: '#request.released', actions: ['markLostInRelease', 'settleRelease'] },
+            'lease.lost': lostInRelease,
           },
         },
         // A release Redis could not take for a passing reason: sent again after a pause.
         pausing: {
           after: { retryDelay: 'releasing' },
-          on: { 'lease.lost': { target: '#request.released', actions: ['markLostInRelease', 'settleRelease'] } },
+          on: { 'lease.lost': lostInRelease },
         },
       },
     },

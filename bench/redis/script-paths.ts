@@ -45,10 +45,14 @@ async function contendedPool(functions: boolean): Promise<(cycles: number) => Pr
   };
   for (const m of members) {
     m.onNotice = take(m.member);
-    await m.adapter.subscribe(keys.channel(m.member), (text) => {
-      const notice = parseNotice(text);
-      if (notice) take(m.member)(notice);
-    });
+    await m.adapter.subscribe(
+      [keys.channel(m.member)],
+      (text) => {
+        const notice = parseNotice(text);
+        if (notice) take(m.member)(notice);
+      },
+      false,
+    );
     await m.join(600_000);
   }
   await members[0]?.set('one', 4);

@@ -55,10 +55,12 @@ export interface RedisAdapter {
   /** Whether calls still go by FCALL (true until Redis refuses functions, or where they are switched off). */
   readonly functions: boolean;
   /**
-   * Opens a connection of its own subscribed to `channel`, calling
-   * `onMessage` with each message. Rejects with a {@link RedisPoolError}.
+   * Opens a connection of its own subscribed to `channels` (by SUBSCRIBE,
+   * or by SSUBSCRIBE when `sharded`: on a Cluster, each on the master of its
+   * slot), calling `onMessage` with each message. Rejects with a
+   * {@link RedisPoolError}.
    */
-  subscribe(channel: string, onMessage: (message: string) => void): Promise<Subscription>;
+  subscribe(channels: readonly string[], onMessage: (message: string) => void, sharded: boolean): Promise<Subscription>;
   /**
    * Opens a connection of its own for {@link Confirmer.confirm}, so that a
    * `WAIT` blocking there holds up no other call of the member. Rejects
@@ -278,6 +280,7 @@ interface NodeRedisLike {
   connect(): Promise<unknown>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  sSubscribe(channel: string, listener: (message: string) => void): Promise<void>;
   close?(): Promise<void>;
   destroy?(): void;
   readonly masters?: unknown;
@@ -288,6 +291,8 @@ interface NodeRedisSentinelLike {
   sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
   unsubscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  sSubscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  sUnsubscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
   getMasterNode(): unknown;
   use<T>(
     fn: (client: { sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown> }) => Promise<T>,
@@ -302,6 +307,7 @@ interface IoRedisLike {
   connect(): Promise<void>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   subscribe(channel: string): Promise<unknown>;
+  ssubscribe(channel: string): Promise<unknown>;
   disconnect(): void;
   pipeline(): IoRedisPipelineLike;
   readonly isCluster: boolean;
@@ -340,17 +346,21 @@ function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
   const caller = new ScriptCaller(send, (library, route) => send(['FUNCTION', 'LOAD', library.source], route));
   return withScripts(caller, {
     kind: cluster ? 'node-redis cluster' : 'node-redis client',
-    async subscribe(channel, onMessage) {
+    async subscribe(channels, onMessage, sharded) {
       const sub = client.duplicate();
       // Errors surface on the calls; an 'error' listener keeps them from crashing the process.
       sub.on('error', () => {});
       const close = () => closeNodeRedis(sub);
+      const listener = (message: string) => onMessage(message);
       try {
         await sub.connect();
-        await sub.subscribe(channel, (message) => onMessage(message));
+        // One channel a call: a Cluster routes SSUBSCRIBE by its first channel's slot.
+        for (const channel of channels) {
+          await (sharded ? sub.sSubscribe(channel, listener) : sub.subscribe(channel, listener));
+        }
       } catch (error) {
         await close();
-        throw wrap(error, 'SUBSCRIBE');
+        throw wrap(error, sharded ? 'SSUBSCRIBE' : 'SUBSCRIBE');
       }
       return subscription(close);
     },
@@ -379,20 +389,30 @@ function nodeRedisSentinelAdapter(client: NodeRedisSentinelLike): RedisAdapter {
   const caller = new ScriptCaller(send, (library) => send(['FUNCTION', 'LOAD', library.source], undefined));
   return withScripts(caller, {
     kind: 'node-redis sentinel',
-    async subscribe(channel, onMessage) {
+    async subscribe(channels, onMessage, sharded) {
       // A sentinel cannot be duplicated: the listener goes on the sentinel's own pub/sub connection,
       // which it moves to each new primary with its listeners, and closes once none is left.
       const listener = (message: string) => onMessage(message);
-      try {
-        await client.subscribe(channel, listener);
-      } catch (error) {
-        throw wrap(error, 'SUBSCRIBE');
-      }
-      return subscription(async () => {
+      const done: string[] = [];
+      const unsubscribe = async () => {
         // A sentinel the caller closed already dropped it; asking it now would open a connection again.
         if (!client.isOpen) return;
-        await client.unsubscribe(channel, listener).catch(() => {});
-      });
+        for (const channel of done.splice(0)) {
+          await (sharded ? client.sUnsubscribe(channel, listener) : client.unsubscribe(channel, listener)).catch(
+            () => {},
+          );
+        }
+      };
+      try {
+        for (const channel of channels) {
+          await (sharded ? client.sSubscribe(channel, listener) : client.subscribe(channel, listener));
+          done.push(channel);
+        }
+      } catch (error) {
+        await unsubscribe();
+        throw wrap(error, sharded ? 'SSUBSCRIBE' : 'SUBSCRIBE');
+      }
+      return subscription(unsubscribe);
     },
     async openConfirmer() {
       // A sentinel cannot be duplicated: each confirmation reserves one client of its primary's pool
@@ -424,26 +444,37 @@ function ioRedisAdapter(client: IoRedisLike): RedisAdapter {
   const caller = new ScriptCaller(send, load);
   return withScripts(caller, {
     kind: client.isCluster ? 'ioredis cluster' : 'ioredis client',
-    async subscribe(channel, onMessage) {
+    async subscribe(channels, onMessage, sharded) {
       // Its own connection, connected now whatever the caller's lazyConnect, queueing until ready. It
       // subscribes again by itself after a reconnection, so that a refusal (ACL) is no unhandled rejection.
       // A duplicate keeps the caller's `sentinels`, so it reconnects to each new primary as the caller does.
-      const overrides = { lazyConnect: true, enableOfflineQueue: true, autoResubscribe: false };
+      // A Cluster routes SSUBSCRIBE to the master of each channel's slot only with `shardedSubscribers`
+      // (ioredis 5.4 and later), and then resubscribes by itself when the slots move.
+      const overrides = {
+        lazyConnect: true,
+        enableOfflineQueue: true,
+        autoResubscribe: false,
+        ...(sharded && client.isCluster ? { shardedSubscribers: true } : {}),
+      };
       const sub = client.isCluster ? client.duplicate([], overrides) : client.duplicate(overrides);
+      const wanted = new Set(channels);
+      const subscribeAll = () => Promise.all(channels.map((c) => (sharded ? sub.ssubscribe(c) : sub.subscribe(c))));
       sub.on('error', () => {});
-      sub.on('message', (...args: unknown[]) => {
-        if (args[0] === channel && typeof args[1] === 'string') onMessage(args[1]);
+      sub.on(sharded ? 'smessage' : 'message', (...args: unknown[]) => {
+        if (wanted.has(args[0] as string) && typeof args[1] === 'string') onMessage(args[1]);
       });
       try {
         await sub.connect();
-        await sub.subscribe(channel);
+        await subscribeAll();
       } catch (error) {
         sub.disconnect();
-        throw wrap(error, 'SUBSCRIBE');
+        throw wrap(error, sharded ? 'SSUBSCRIBE' : 'SUBSCRIBE');
       }
-      sub.on('ready', () => {
-        sub.subscribe(channel).catch(() => {});
-      });
+      if (!(sharded && client.isCluster)) {
+        sub.on('ready', () => {
+          subscribeAll().catch(() => {});
+        });
+      }
       return subscription(() => sub.disconnect());
     },
     async openConfirmer() {

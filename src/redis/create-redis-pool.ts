@@ -12,7 +12,7 @@ import { GrantConfirmations } from './grant-confirmations.js';
 import { MemberLink } from './member-link.js';
 import { type MemberActorRef, memberMachine } from './member-machine.js';
 import { memberMeterSource } from './member-meter-source.js';
-import { poolKeys } from './redis-keys.js';
+import { PoolRunner } from './pool-runner.js';
 import type {
   CreateRedisPoolOptions,
   RedisAcquireOptions,
@@ -21,7 +21,7 @@ import type {
   RedisTryAcquireOptions,
 } from './redis-pool.js';
 import { assertScriptCommands } from './script-commands-check.js';
-import { type Notice, parseNotice, ScriptRunner, type SeenCounts } from './script-runner.js';
+import { type Notice, parseNotice, type SeenCounts } from './script-runner.js';
 import { assertStringKey, readAcquireOptions, readRedisPoolOptions } from './validate-options.js';
 
 /**
@@ -40,7 +40,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 
   readonly #actor: Actor<typeof memberMachine>;
   readonly #link: MemberLink;
-  readonly #runner: ScriptRunner;
+  readonly #runner: PoolRunner;
   readonly #confirm: { readonly replicas: number; readonly timeout: number };
   readonly #stopController: AbortController;
   readonly #joinWaiters: Array<() => void> = [];
@@ -52,7 +52,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 
   constructor(
     options: CreateRedisPoolOptions,
-    runner: ScriptRunner,
+    runner: PoolRunner,
     leaseTtl: number,
     confirm: { readonly replicas: number; readonly timeout: number },
   ) {
@@ -92,14 +92,25 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   async start(): Promise<void> {
     if (this.#confirm.replicas > 0) {
       const confirmer = await this.#runner.adapter.openConfirmer();
-      const meta = this.#runner.keys.fixed[4] as string;
-      this.#link.confirmations = new GrantConfirmations(confirmer, meta, this.#confirm.replicas, this.#confirm.timeout);
+      const metas = this.#runner.shards.map((shard) => shard.keys.fixed[4] as string);
+      this.#link.confirmations = new GrantConfirmations(
+        confirmer,
+        metas,
+        this.#confirm.replicas,
+        this.#confirm.timeout,
+      );
     }
     try {
-      this.#subscription = await this.#runner.adapter.subscribe(this.#runner.keys.channel(this.member), (message) => {
-        const notice = parseNotice(message);
-        if (notice) this.#notice(notice);
-      });
+      const { shards } = this.#runner;
+      // A sharded pool's notices stay on each shard's master (D9): sharded pub/sub.
+      this.#subscription = await this.#runner.adapter.subscribe(
+        shards.map((shard) => shard.keys.channel(this.member)),
+        (message) => {
+          const notice = parseNotice(message);
+          if (notice) this.#notice(notice);
+        },
+        shards.length > 1,
+      );
     } catch (error) {
       await this.#link.confirmations?.close();
       throw error;
@@ -174,6 +185,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     let read: RedisAcquireOptions<K>;
     try {
       read = readAcquireOptions<K>(options, 'acquire');
+      this.#assertKeyed(read.key, 'acquire');
     } catch (error) {
       return Promise.reject(error);
     }
@@ -191,6 +203,7 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     assertOptions(raw, 'tryAcquire', ['key']);
     const key = raw?.key;
     if (key !== undefined) assertStringKey(key);
+    this.#assertKeyed(key, 'tryAcquire');
     if (this.stopped) return undefined;
     return new Promise<RedisLease<K> | undefined>((resolve, reject) => {
       const settle = { resolve: resolve as (lease: RedisLease<string> | undefined) => void, reject };
@@ -201,11 +214,9 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
   leases(options?: RedisAcquireOptions<K>): AsyncIterableIterator<RedisLease<K>, undefined> {
     // Ends quietly on this member's stop only; another pool's PoolStoppedError is thrown.
     const isStop = (error: unknown) => error instanceof PoolStoppedError && this.stopped;
-    return leaseIterator(
-      (o) => this.acquire(o as RedisAcquireOptions<K>),
-      readAcquireOptions<K>(options, 'leases'),
-      isStop,
-    );
+    const read = readAcquireOptions<K>(options, 'leases');
+    this.#assertKeyed(read.key, 'leases');
+    return leaseIterator((o) => this.acquire(o as RedisAcquireOptions<K>), read, isStop);
   }
 
   async run<T>(fn: (lease: RedisLease<K>) => T | PromiseLike<T>, options?: RedisAcquireOptions<K>): Promise<T> {
@@ -233,6 +244,19 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 
   drained(): Promise<void> {
     return this.#actor.getSnapshot().context.requests.whenDrained();
+  }
+
+  /**
+   * Throws a `TypeError` for an any-key request on a sharded pool (D9): it
+   * would need one rotation over every key, which lives in no one shard.
+   */
+  #assertKeyed(key: string | undefined, call: string): void {
+    const shards = this.#runner.shards.length;
+    if (key !== undefined || shards === 1) return;
+    throw new TypeError(
+      `Expected \`key\` in \`${call}\` of a pool of ${shards} shards, got undefined: ` +
+        'any-key requests need one rotation over every key, which only a pool of one shard has',
+    );
   }
 
   /** A notice, from a reply or the channel alike; one that comes after the member stopped says nothing. */
@@ -285,10 +309,11 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
 export async function createRedisPool<K extends string = string>(
   options: CreateRedisPoolOptions,
 ): Promise<RedisPool<K>> {
-  const { opts, prefix, leaseTtl, confirmReplicas, confirmTimeout, defaultTarget } = readRedisPoolOptions(options);
+  const { opts, prefix, leaseTtl, confirmReplicas, confirmTimeout, defaultTarget, shards } =
+    readRedisPoolOptions(options);
   const member = globalThis.crypto.randomUUID();
-  const runner = new ScriptRunner(opts.redis, poolKeys(prefix, opts.name), member, defaultTarget);
-  await assertScriptCommands(runner.adapter, runner.keys.fixed);
+  const runner = new PoolRunner(opts.redis, prefix, opts.name, member, defaultTarget, shards);
+  await assertScriptCommands(runner.adapter, runner.home.keys.fixed);
   const pool = new RedisMemberPool<K>(opts, runner, leaseTtl, { replicas: confirmReplicas, timeout: confirmTimeout });
   await pool.start();
   if (opts.signal?.aborted) await pool.stop();

@@ -3,39 +3,55 @@ import type { Confirmer } from './client-adapter.js';
 /** How a round of confirmation ended. */
 export type ConfirmOutcome = 'confirmed' | 'unconfirmed' | 'failed';
 
+/** The rounds of one shard: the one running, and the one waiting to start after it. */
+interface Rounds {
+  running: Promise<ConfirmOutcome> | undefined;
+  next: Promise<ConfirmOutcome> | undefined;
+}
+
 /**
- * Confirms grants in rounds on one connection: a caller joins the next
- * round that starts after its call, so one `WAIT` serves every grant the
- * member received meanwhile, however many.
+ * Confirms grants in rounds on one connection, per shard (each on its own
+ * master): a caller joins the next round of its lease's shard that starts
+ * after its call, so one `WAIT` serves every grant of that shard the member
+ * received meanwhile, however many.
  */
 export class GrantConfirmations {
   readonly #confirmer: Confirmer;
-  readonly #key: string;
+  readonly #keys: readonly string[];
   readonly #replicas: number;
   readonly #timeout: number;
-  #running: Promise<ConfirmOutcome> | undefined;
-  #next: Promise<ConfirmOutcome> | undefined;
+  readonly #rounds: Rounds[];
 
-  constructor(confirmer: Confirmer, key: string, replicas: number, timeout: number) {
+  constructor(
+    confirmer: Confirmer,
+    /** A key of each shard (its meta), index = shard: the WAIT goes to its master. */
+    keys: readonly string[],
+    replicas: number,
+    timeout: number,
+  ) {
     this.#confirmer = confirmer;
-    this.#key = key;
+    this.#keys = keys;
     this.#replicas = replicas;
     this.#timeout = timeout;
+    this.#rounds = keys.map(() => ({ running: undefined, next: undefined }));
   }
 
   /**
-   * Resolves `confirmed` once the replicas have everything the primary ran
-   * before this call, `unconfirmed` when too few had it within the timeout,
-   * `failed` when Redis could not be asked. Never rejects.
+   * Resolves `confirmed` once the replicas of lease `lease`'s shard have
+   * everything its primary ran before this call, `unconfirmed` when too few
+   * had it within the timeout, `failed` when Redis could not be asked.
+   * Never rejects.
    */
-  confirm(): Promise<ConfirmOutcome> {
-    if (!this.#running) return this.#start();
+  confirm(lease: number): Promise<ConfirmOutcome> {
+    const shard = lease % this.#keys.length;
+    const rounds = this.#rounds[shard] as Rounds;
+    if (!rounds.running) return this.#start(shard, rounds);
     // The running round may have started before what the caller needs confirmed: take the next one.
-    this.#next ??= this.#running.then(() => {
-      this.#next = undefined;
-      return this.#start();
+    rounds.next ??= rounds.running.then(() => {
+      rounds.next = undefined;
+      return this.#start(shard, rounds);
     });
-    return this.#next;
+    return rounds.next;
   }
 
   /** Closes the connection. */
@@ -43,14 +59,14 @@ export class GrantConfirmations {
     return this.#confirmer.close();
   }
 
-  #start(): Promise<ConfirmOutcome> {
-    const round = this.#confirmer.confirm(this.#key, this.#replicas, this.#timeout).then(
+  #start(shard: number, rounds: Rounds): Promise<ConfirmOutcome> {
+    const round = this.#confirmer.confirm(this.#keys[shard] as string, this.#replicas, this.#timeout).then(
       (acked): ConfirmOutcome => (acked >= this.#replicas ? 'confirmed' : 'unconfirmed'),
       (): ConfirmOutcome => 'failed',
     );
-    this.#running = round;
+    rounds.running = round;
     void round.then(() => {
-      if (this.#running === round) this.#running = undefined;
+      if (rounds.running === round) rounds.running = undefined;
     });
     return round;
   }

@@ -2,8 +2,9 @@ import { LeaseRevokedError, PoolStoppedError } from '../api/errors.js';
 import { LeaseLostError } from '../api/lease-lost-error.js';
 import type { GrantConfirmations } from './grant-confirmations.js';
 import { LeaseEventFanout } from './lease-event-fanout.js';
+import type { PoolRunner } from './pool-runner.js';
 import type { RequestEmitted } from './request-machine.js';
-import type { ScriptRunner, SeenCounts } from './script-runner.js';
+import type { SeenCounts } from './script-runner.js';
 
 const noop = () => {};
 
@@ -30,22 +31,34 @@ export class MemberLink {
   /** Old incarnations still to leave: whatever Redis holds for them goes back at the next join. */
   readonly retiring: string[] = [];
   /**
-   * The highest lease id this member has seen since it last joined: Redis
-   * reporting a lower last id lost writes (a failover to a lagging replica).
+   * The highest lease id this member has seen in each shard since it last
+   * joined: Redis reporting a lower last id lost writes (a failover to a
+   * lagging replica).
    */
-  highestLease = 0;
+  highestLeases: number[] = [];
   /** Where the counts a reply showed go (the member actor, once it exists). */
   observe: (counts: SeenCounts) => void = noop;
   #nextRequest = 1;
 
   constructor(
-    readonly runner: ScriptRunner,
+    readonly runner: PoolRunner,
     /** How long this member's leases, waiters and membership outlive its last heartbeat, ms. */
     readonly leaseTtl: number,
     /** Aborted when the member stops: a lease granted after it is wound down at once. */
     readonly stopSignal: AbortSignal,
   ) {
     this.retryDelay = Math.max(10, Math.min(1_000, Math.floor(leaseTtl / 10)));
+  }
+
+  /** Notes lease `lease`, seen in a reply or notice, as the highest of its shard if it is. */
+  sawLease(lease: number): void {
+    const shard = this.runner.shardOfLease(lease);
+    this.highestLeases[shard] = Math.max(this.highestLeases[shard] ?? 0, lease);
+  }
+
+  /** Whether a shard's last lease id, as a heartbeat read them, is below one this member saw there (D11). */
+  lostWrites(lastLeases: readonly number[]): boolean {
+    return lastLeases.some((last, shard) => last < (this.highestLeases[shard] ?? 0));
   }
 
   /** A request id no call of this member process has used, in any incarnation. */
@@ -68,9 +81,9 @@ export class MemberLink {
     this.runner.release(lease).then((counts) => counts && this.observe(counts), noop);
   }
 
-  /** Withdraws waiting request `id`; if it was granted meanwhile, the grant is given back when it comes. */
-  cancel(id: number): void {
-    this.runner.cancel(id).then(noop, noop);
+  /** Withdraws waiting request `id` from shard `shard`; if it was granted meanwhile, the grant is given back when it comes. */
+  cancel(id: number, shard: number): void {
+    this.runner.cancel(id, shard).then(noop, noop);
   }
 
   /** Leaves for good, with the old incarnations a failed rejoin left behind (those are reaped otherwise). */

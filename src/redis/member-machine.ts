@@ -3,8 +3,9 @@ import { type GroupMachine, groupMachine } from '../machines/group/group-machine
 import { ChildIdNamer } from '../machines/pool/child-id.js';
 import type { MemberLink } from './member-link.js';
 import { MemberRequests } from './member-requests.js';
+import type { PoolHeartbeat } from './pool-runner.js';
 import { type RequestEvent, type RequestRef, type RequestSettle, requestMachine } from './request-machine.js';
-import type { HeartbeatReply, Notice } from './script-runner.js';
+import type { Notice } from './script-runner.js';
 
 /** A running group actor of a member: one key's fleet-wide counts as of the last reply. */
 export type MemberGroupRef = ActorRefFrom<GroupMachine>;
@@ -50,7 +51,7 @@ export interface BeatOutput {
   /** When it was sent (local clock, ms). */
   readonly sentAt: number;
   /** A heartbeat's reply: what Redis holds for this member, to reconcile with what it holds. */
-  readonly reply?: Extract<HeartbeatReply, { status: 'ok' }>;
+  readonly reply?: Extract<PoolHeartbeat, { status: 'ok' }>;
   /** The heartbeat's number (see {@link MemberLink.beats}). */
   readonly beat?: number;
 }
@@ -145,7 +146,7 @@ async function join(link: MemberLink): Promise<BeatOutput> {
   }
   for (const old of link.retiring) await link.runner.leave(true, old);
   link.retiring.length = 0;
-  link.highestLease = await link.runner.join(link.leaseTtl);
+  link.highestLeases = await link.runner.join(link.leaseTtl);
   link.joins++;
   link.joinedAs = link.runner.member;
   return { status: 'ok', sentAt };
@@ -158,7 +159,7 @@ async function heartbeat(link: MemberLink): Promise<BeatOutput> {
   const reply = await link.runner.heartbeat(link.leaseTtl);
   if (reply.status === 'gone') return { status: 'gone', sentAt };
   // A last lease id below one already seen: a failover to a lagging replica, treated as lost data.
-  if (reply.lastLease < link.highestLease) return { status: 'gone', sentAt };
+  if (link.lostWrites(reply.lastLeases)) return { status: 'gone', sentAt };
   return { status: 'ok', sentAt, reply, beat };
 }
 
@@ -270,7 +271,7 @@ const memberSetup = setup({
       const { notice } = event;
       const { link, requests } = context;
       if (notice.type === 'grant') {
-        link.highestLease = Math.max(link.highestLease, notice.lease);
+        link.sawLease(notice.lease);
         enqueue.raise({ type: 'counts.seen', key: notice.key, target: notice.target, active: notice.active });
         routeGrant(context, enqueue.sendTo, notice.request, notice.lease, notice.key);
       } else if (notice.type === 'revoke') {
@@ -303,12 +304,12 @@ const memberSetup = setup({
       for (const [lease, ref] of requests.byLease) {
         if (!listed.has(lease)) enqueue.sendTo(ref, { type: 'lease.unlisted', beat });
       }
-      const waiting = new Set(reply.waiting);
+      const waiting = reply.waiting;
       for (const [id, ref] of requests.byId) {
         if (!waiting.has(id) && !grantedTo.has(id)) enqueue.sendTo(ref, { type: 'request.unlisted', beat });
       }
       // A waiter no request here answers to (its cancel lost with a failover) would take a grant only to give it back.
-      for (const id of waiting) if (!requests.byId.has(id)) link.cancel(id);
+      for (const [id, shard] of waiting) if (!requests.byId.has(id)) link.cancel(id, shard);
       enqueue.raise({ type: 'groups.prune', inUse: requests.keysInUse() });
     }),
     /** Its stop withdraws every waiting request (reported as one stop) and winds its leases down. */

@@ -36,12 +36,11 @@ function tagPart(text: string): string {
 }
 
 /**
- * The Redis keys of one pool. All share the hash tag `{<prefix>:<name>}`
- * (prefix and name escaped so that `{`, `}` and `:` in them can neither end
- * the tag nor make two pools meet), so a pool lives in one Cluster slot.
+ * The Redis keys of one pool, or of one shard of a sharded pool (D9). All
+ * share one hash tag, so they live in one Cluster slot.
  */
 export interface PoolKeys {
-  /** `{<prefix>:<name>}`, the start of every key of the pool; ARGV[1] of every script. */
+  /** The hash tag, braces included: the start of every key; ARGV[1] of every script. */
   readonly tag: string;
   /** KEYS of every script: groups, ready, members, anyq, meta. */
   readonly fixed: readonly string[];
@@ -49,12 +48,25 @@ export interface PoolKeys {
   channel(member: string): string;
 }
 
-/** The keys of the pool `name` under `prefix`. */
-export function poolKeys(prefix: string, name: string): PoolKeys {
-  const tag = `{${tagPart(prefix)}:${tagPart(name)}}`;
+/**
+ * The hash tag of the pool `name` under `prefix`: `{<prefix>:<name>}`,
+ * prefix and name escaped so that `{`, `}` and `:` in them can neither end
+ * the tag nor make two pools meet.
+ */
+export function poolTag(prefix: string, name: string): string {
+  return `{${tagPart(prefix)}:${tagPart(name)}}`;
+}
+
+/** The keys under the hash tag `tag`. */
+export function keysOfTag(tag: string): PoolKeys {
   return {
     tag,
     fixed: ['groups', 'ready', 'members', 'anyq', 'meta'].map((part) => `${tag}${part}`),
     channel: (member) => `${tag}ch:${member}`,
   };
+}
+
+/** The keys of the pool `name` under `prefix` with one shard (the layout of D1–D8). */
+export function poolKeys(prefix: string, name: string): PoolKeys {
+  return keysOfTag(poolTag(prefix, name));
 }

@@ -53,6 +53,19 @@ export interface CreateRedisPoolOptions {
    * having written nothing, when the pool's live members use another.
    */
   readonly defaultTarget?: number | undefined;
+  /**
+   * Spreads the pool's keys over this many shards (DISTRIBUTED.md D9), each
+   * a complete set of the pool's Redis keys under a hash tag of its own, so
+   * that a Redis Cluster spreads the pool's work over its masters. A key's
+   * shard is a fixed function of the key (README: "Sharding a pool"). An
+   * integer from 1 to 1024; default 1, the one-slot layout. With more than
+   * one, every request names a key: `acquire()`, `tryAcquire()` and
+   * `leases()` without one reject with a `TypeError`. Every member of a pool
+   * uses the same number: `createRedisPool` rejects with a `RangeError`
+   * naming both, having written nothing, when the pool's live members use
+   * another.
+   */
+  readonly shards?: number | undefined;
   /** Stops the member when aborted. */
   readonly signal?: AbortSignal | undefined;
   /** Receives every inspection event of the member's actor system, as in `createPool`. */

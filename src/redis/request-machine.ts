@@ -99,7 +99,7 @@ function replyEvent(reply: AcquireReply | TryReply): RequestEvent {
 /** Takes `lease` of `key` into the request's hands: on its member's lease table, not yet delivered. */
 function hold(context: RequestContext, self: RequestRef, lease: number, key: string): MemberLease<string> {
   const { link, requests } = context;
-  link.highestLease = Math.max(link.highestLease, lease);
+  link.sawLease(lease);
   const held = new MemberLease<string>(lease, key, { release: () => self.send({ type: 'lease.release' }) }, link.beats);
   requests.byLease.set(lease, self);
   return held;
@@ -235,11 +235,11 @@ const requestSetup = setup({
       context.requests.forgetLease(lease.id, self);
       return { lease: undefined };
     }),
-    cancelInRedis: ({ context }) => context.link.cancel(context.id),
+    cancelInRedis: ({ context }) => context.link.cancel(context.id, context.link.runner.shardOfKey(context.key)),
     startConfirm: ({ context, self }) => {
       const lease = (context.lease as MemberLease<string>).id;
       void context.link.confirmations
-        ?.confirm()
+        ?.confirm(lease)
         .then((outcome) => tell(context, self, { type: 'confirm.done', lease, outcome }));
     },
     revoke: enqueueActions(({ context, enqueue }) => {

@@ -111,8 +111,16 @@ export class ScriptRunner {
     readonly process: string,
     /** The target of groups created on demand (D10), recorded and checked at join; undefined: none. */
     readonly defaultTarget?: number,
+    /**
+     * The pool's number of shards (D9), recorded and checked at join where
+     * these are the pool's home keys; undefined for a shard of a sharded
+     * pool, whose tag says it.
+     */
+    readonly poolShards: number | undefined = 1,
+    /** The adapter of `client`, when another runner made it already. */
+    adapter?: RedisAdapter,
   ) {
-    this.adapter = adaptClient(client);
+    this.adapter = adapter ?? adaptClient(client);
     this.member = process;
   }
 
@@ -133,15 +141,23 @@ export class ScriptRunner {
 
   /**
    * Joins (or stays in) the pool for `ttl` ms of Redis time; resolves with
-   * the last lease id issued in the pool. Rejects with a `RangeError` naming
-   * both values, having written nothing, when the pool's live members use
-   * another `defaultTarget` than this member's (D10).
+   * the last lease id issued in these keys. Rejects with a `RangeError`
+   * naming both values, having written nothing, when the pool's live
+   * members use another `defaultTarget` (D10) or number of `shards` (D9)
+   * than this member's.
    */
   async join(ttl: number): Promise<number> {
     const asked = this.defaultTarget === undefined ? '' : String(this.defaultTarget);
-    const reply = await this.#run('join', [String(ttl), asked]);
+    const shards = this.poolShards === undefined ? '' : String(this.poolShards);
+    const reply = await this.#run('join', [String(ttl), asked, shards]);
     if (reply[0] === 'mismatch') {
-      const recorded = str(reply[1]);
+      const recorded = str(reply[2]);
+      if (str(reply[1]) === 'shards') {
+        throw new RangeError(
+          `Expected \`shards\` to be ${recorded}, as the pool's live members use, got ${shards}: ` +
+            'every member of a pool uses the same number of shards; changing it is a migration (README: "Sharding a pool")',
+        );
+      }
       const show = (value: string) => (value === '' ? 'none' : value);
       throw new RangeError(
         `Expected \`defaultTarget\` to be ${show(recorded)}, as the pool's live members use, got ${show(asked)}: ` +

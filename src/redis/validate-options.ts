@@ -1,6 +1,7 @@
 import { got } from '../api/describe-value.js';
 import { assertDefaultTarget, assertFunction, assertOptions, assertSignal } from '../api/validate.js';
 import type { CreateRedisPoolOptions, RedisAcquireOptions } from './redis-pool.js';
+import { maxShards } from './shards.js';
 
 /** Throws a `TypeError` naming the value unless `key` is a string (keys of a Redis pool are strings). */
 export function assertStringKey(key: unknown, name = 'key'): asserts key is string {
@@ -39,6 +40,7 @@ export function readRedisPoolOptions(options: CreateRedisPoolOptions): {
   confirmReplicas: number;
   confirmTimeout: number;
   defaultTarget: number | undefined;
+  shards: number;
 } {
   const raw: unknown = options;
   if (raw === undefined)
@@ -53,6 +55,7 @@ export function readRedisPoolOptions(options: CreateRedisPoolOptions): {
     'signal',
     'inspect',
     'defaultTarget',
+    'shards',
   ]);
   const opts = raw as unknown as CreateRedisPoolOptions;
   if (typeof opts.name !== 'string' || opts.name === '') {
@@ -82,5 +85,9 @@ export function readRedisPoolOptions(options: CreateRedisPoolOptions): {
   }
   const defaultTarget = opts.defaultTarget;
   if (defaultTarget !== undefined) assertDefaultTarget(defaultTarget);
-  return { opts, prefix, leaseTtl, confirmReplicas, confirmTimeout, defaultTarget };
+  const shards = opts.shards ?? 1;
+  if (!Number.isSafeInteger(shards) || shards < 1 || shards > maxShards) {
+    throw new RangeError(`Expected \`shards\` to be an integer from 1 to ${maxShards}, ${got(shards)}`);
+  }
+  return { opts, prefix, leaseTtl, confirmReplicas, confirmTimeout, defaultTarget, shards };
 }

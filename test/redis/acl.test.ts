@@ -25,7 +25,9 @@ test('the documented command list is every command the scripts run', () => {
     .map((f) => readFileSync(join(dir, f), 'utf8'))
     .join('\n');
   const called = new Set([...lua.matchAll(/redis\.call\('([A-Z]+)'/g)].map((m) => (m[1] as string).toLowerCase()));
-  expect([...called].sort()).toEqual(redisCommands.filter((c) => !['evalsha', 'eval', 'subscribe'].includes(c)).sort());
+  expect([...called].sort()).toEqual(
+    redisCommands.filter((c) => !['evalsha', 'eval', 'subscribe', 'ssubscribe'].includes(c)).sort(),
+  );
 });
 
 describe.runIf(redisTestsRun).each(clientKinds)('the ACL a pool needs, over %s', (kind) => {
@@ -106,6 +108,26 @@ describe.runIf(redisTestsRun).each(clientKinds)('the ACL a pool needs, over %s',
       try {
         const run = () => createRedisPool({ redis: client.client, name: freshName() });
         const error = await run().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RedisPoolError);
+        expect(String((error as RedisPoolError).message)).toMatch(/NOPERM|can't run this command/);
+      } finally {
+        await client.close();
+      }
+    },
+  );
+});
+
+describe.runIf(redisTestsRun).each(clientKinds)('the ACL of a sharded pool, over %s', (kind) => {
+  test.each(['spublish', 'ssubscribe'])(
+    'a user without %s cannot open a pool of more than one shard',
+    async (missing) => {
+      await aclUser(
+        `no-${missing}`,
+        redisCommands.filter((c) => c !== missing),
+      );
+      const client = await connectClient(kind, server.current().url, { username: `no-${missing}`, password: 'secret' });
+      try {
+        const error = await createRedisPool({ redis: client.client, name: freshName(), shards: 2 }).catch((e) => e);
         expect(error).toBeInstanceOf(RedisPoolError);
         expect(String((error as RedisPoolError).message)).toMatch(/NOPERM|can't run this command/);
       } finally {

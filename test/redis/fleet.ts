@@ -1,6 +1,7 @@
 import type { CreateRedisPoolOptions, RedisPool } from '../../src/redis/index.js';
 import { createRedisPool } from '../../src/redis/index.js';
 import { poolKeys } from '../../src/redis/redis-keys.js';
+import { shardOf, shardTag } from '../../src/redis/shards.js';
 import { type ClientKind, connectClient, type TestClient } from './clients.js';
 import { type RedisServer, redisTestsRun, startRedisServer } from './redis-server.js';
 
@@ -71,12 +72,13 @@ export class TestFleet {
 }
 
 /**
- * How many waiters of pool `name` (default prefix) Redis holds: for `key`'s
- * queue, or the any-key queue. Read straight from Redis, to see a request
- * queued before acting on it.
+ * How many waiters of pool `name` (default prefix, `shards` shards) Redis
+ * holds: for `key`'s queue, or the any-key queue. Read straight from Redis,
+ * to see a request queued before acting on it.
  */
-export async function queuedIn(client: TestClient, name: string, key?: string): Promise<number> {
-  const { tag } = poolKeys('workpool', name);
+export async function queuedIn(client: TestClient, name: string, key?: string, shards = 1): Promise<number> {
+  const home = poolKeys('workpool', name).tag;
+  const tag = key === undefined ? home : shardTag(home, shardOf(key, shards), shards);
   return Number(await client.command(['ZCARD', key === undefined ? `${tag}anyq` : `${tag}q:${key}`]));
 }
 

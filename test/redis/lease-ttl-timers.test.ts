@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import { MemberLink } from '../../src/redis/member-link.js';
 import { type BeatOutput, memberMachine } from '../../src/redis/member-machine.js';
-import type { ScriptRunner } from '../../src/redis/script-runner.js';
+import type { PoolRunner } from '../../src/redis/pool-runner.js';
 import { maxLeaseTtl } from '../../src/redis/validate-options.js';
 
 // Fake timers clamp a delay above 2³¹−1 ms to 1 ms, as Node does, so a timer the bound lets overflow fires at once here too.
@@ -26,7 +26,7 @@ function longestLivedMember(heartbeat: () => Promise<BeatOutput>) {
     },
   });
   // The Redis work is provided above: the link's runner is never called.
-  const link = new MemberLink({} as ScriptRunner, maxLeaseTtl, new AbortController().signal);
+  const link = new MemberLink({} as PoolRunner, maxLeaseTtl, new AbortController().signal);
   const actor = createActor(machine, { input: { member: 'm', leaseTtl: maxLeaseTtl, link } });
   actor.on('leases.lost', () => {
     seen.lost++;

@@ -58,6 +58,7 @@ local function run(keys, args, main)
   P, CALLER = args[1], args[2]
   GROUPS, READY, MEMBERS, ANYQ, META = keys[1], keys[2], keys[3], keys[4], keys[5]
   own, built, clock_s, clock_us = {}, {}, nil, nil
+  read_shard()
   local ok, result = pcall(main)
   if ok then return result end
   if type(result) == 'table' and result.foreign then return { 'foreign', result.foreign, result.found } end

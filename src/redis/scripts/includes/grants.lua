@@ -85,11 +85,13 @@ local function check_member(member)
   check(pool_key('ml:', member), 'hash')
 end
 
--- The next lease id, as digits: above the last one, and not below Redis' clock in µs (D11). Reads META.
+-- The next lease id, as digits: above the last one, and not below Redis' clock in µs (D11); in a shard of a
+-- sharded pool, the next that is the shard's index modulo the shards (D9, includes/pool.lua). Reads META.
 local function next_lease_id()
   read_clock()
   local last = tonumber(redis.call('HGET', META, 'lease') or '0')
-  return int(math.max(last + 1, clock_s * 1000000 + clock_us))
+  local k = math.max(math.floor(last / SHARDS) + 1, math.floor((clock_s * 1000000 + clock_us) / SHARDS))
+  return int(k * SHARDS + SHARD)
 end
 
 -- Issues one new lease of g to member's request and returns its id (S6); g.active grows by one.

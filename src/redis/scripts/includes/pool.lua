@@ -8,7 +8,6 @@
 --   KEYS[4] anyq     zset  "<member>:<request>" -> arrival seq: any-key waiters (S3)
 --   KEYS[5] meta     hash  "lease" -> last lease id, "seq" -> last arrival/turn, "waiting" -> how many waiters
 --                          the queues hold (D10; absent: none), "dt" -> the pool's defaultTarget (D10; absent:
---                          none), as its live members asked for it
 --                          none), as its live members asked for it, "n" -> the pool's shards (D9; absent: 1),
 --                          recorded in the home keys (those of a one-shard pool) only
 -- A pool of n > 1 shards (D9) is n such sets of keys, shard i's under the tag "{<prefix>:<name>:<i>/<n>:<j>}"

@@ -31,23 +31,27 @@ export async function settleWithin<T>(promise: PromiseLike<T>, ms: number, what:
 }
 
 /**
- * What Redis holds for the pool, read in one atomic step: each group's
- * counts, and every lease a member's lease hash lists, with its value
- * ("<request> <revoked 0|1> <key>").
+ * What Redis holds for the pool under each hash tag in ARGV (every shard's,
+ * D9), read in one atomic step: each group's counts, and every lease a
+ * member's lease hash lists, with its value ("<request> <revoked 0|1> <key>").
  */
 const LOOK = String.raw`
-local tag = ARGV[1]
 local function glob(s) return (string.gsub(s, '[%*%?%[%]\\]', '\\%0')) end
-local leases, cursor = {}, '0'
-repeat
-  local page = redis.call('SCAN', cursor, 'MATCH', glob(tag) .. 'ml:*', 'COUNT', 1000)
-  cursor = page[1]
-  for i = 1, #page[2] do
-    local fields = redis.call('HGETALL', page[2][i])
-    for j = 1, #fields do leases[#leases + 1] = fields[j] end
-  end
-until cursor == '0'
-return { redis.call('HGETALL', tag .. 'groups'), leases }
+local groups, leases = {}, {}
+for _, tag in ipairs(ARGV) do
+  local cursor = '0'
+  repeat
+    local page = redis.call('SCAN', cursor, 'MATCH', glob(tag) .. 'ml:*', 'COUNT', 1000)
+    cursor = page[1]
+    for i = 1, #page[2] do
+      local fields = redis.call('HGETALL', page[2][i])
+      for j = 1, #fields do leases[#leases + 1] = fields[j] end
+    end
+  until cursor == '0'
+  local fields = redis.call('HGETALL', tag .. 'groups')
+  for j = 1, #fields do groups[#groups + 1] = fields[j] end
+end
+return { groups, leases }
 `;
 
 interface RedisView {
@@ -59,7 +63,7 @@ interface RedisView {
 }
 
 async function look(real: RedisSystem): Promise<RedisView> {
-  const [groups, leases] = (await real.probe.command(['EVAL', LOOK, '0', real.tag])) as [string[], string[]];
+  const [groups, leases] = (await real.probe.command(['EVAL', LOOK, '0', ...real.tags])) as [string[], string[]];
   const counts = new Map<string, { target: number; active: number }>();
   for (let i = 0; i + 1 < groups.length; i += 2) {
     const [target, active] = String(groups[i + 1])
@@ -92,8 +96,9 @@ function knownLost(d: DeliveredLease): boolean {
 
 /**
  * Lease ids never repeat, and a lease granted to a request asked after
- * another lease reached the test has a higher id than that one (D1, D11),
- * across failovers.
+ * another lease of the same shard reached the test has a higher id than
+ * that one (D1, D11; D9: ids grow per shard, hence per key), across
+ * failovers.
  */
 export function checkFencingIds(real: RedisSystem): void {
   const seen = new Map<number, DeliveredLease>();
@@ -106,6 +111,7 @@ export function checkFencingIds(real: RedisSystem): void {
   }
   for (const later of real.delivered) {
     for (const earlier of real.delivered) {
+      if (real.shardOfLease(earlier.lease.id) !== real.shardOfLease(later.lease.id)) continue;
       if (earlier.deliveredAt < later.askedAt && earlier.lease.id >= later.lease.id) {
         fail(
           'D11 ids never go back',

@@ -4,12 +4,12 @@ import { afterRedisStep } from './redis-check.js';
 import type { RedisSystem } from './redis-system.js';
 
 /**
- * Replaces every Redis key starting with ARGV[2] by a copy of every key
- * starting with ARGV[1] (the rest of the name kept), in one atomic step.
- * COPY keeps each key's type, value and TTL, as replication would.
+ * For each pair (ARGV[i], ARGV[i + 1]), replaces every Redis key starting
+ * with ARGV[i + 1] by a copy of every key starting with ARGV[i] (the rest of
+ * the name kept); all pairs in one atomic step. COPY keeps each key's type,
+ * value and TTL, as replication would.
  */
 const COPY_KEYS = String.raw`
-local from, to = ARGV[1], ARGV[2]
 local function glob(s) return (string.gsub(s, '[%*%?%[%]\\]', '\\%0')) end
 local function keys(prefix)
   local out, cursor = {}, '0'
@@ -20,35 +20,50 @@ local function keys(prefix)
   until cursor == '0'
   return out
 end
-for _, k in ipairs(keys(to)) do redis.call('DEL', k) end
-local copied = keys(from)
-for _, k in ipairs(copied) do redis.call('COPY', k, to .. string.sub(k, #from + 1)) end
-return #copied
+local copied = 0
+for i = 1, #ARGV, 2 do
+  local from, to = ARGV[i], ARGV[i + 1]
+  for _, k in ipairs(keys(to)) do redis.call('DEL', k) end
+  local found = keys(from)
+  for _, k in ipairs(found) do redis.call('COPY', k, to .. string.sub(k, #from + 1)) end
+  copied = copied + #found
+end
+return copied
 `;
 
-/** Where the replica's copy of the pool lives: outside the pool's hash tag, so no script of the pool sees it. */
-function replicaPrefix(real: RedisSystem): string {
-  return `replica:${real.tag}`;
+/**
+ * Where the replica's copy of the keys under hash tag `tag` lives: outside
+ * every tag of the pool, so no script of the pool sees it.
+ */
+function replicaPrefix(tag: string): string {
+  return `replica:${tag}`;
 }
 
-function copyKeys(real: RedisSystem, from: string, to: string): Promise<unknown> {
-  return real.probe.command(['EVAL', COPY_KEYS, '0', from, to]);
+/** Copies the keys under each (from, to) pair of prefixes, every tag of the pool at once. */
+function copyKeys(real: RedisSystem, pairs: readonly (readonly [string, string])[]): Promise<unknown> {
+  return real.probe.command(['EVAL', COPY_KEYS, '0', ...pairs.flat()]);
 }
 
 /** Removes the replica's copy (end of a run). */
 export async function forgetReplica(real: RedisSystem): Promise<void> {
-  await copyKeys(real, `${replicaPrefix(real)}:none:`, replicaPrefix(real));
+  await copyKeys(
+    real,
+    real.tags.map((tag) => [`${replicaPrefix(tag)}:none:`, replicaPrefix(tag)]),
+  );
 }
 
 /**
- * The replica catches up: it now holds every key of the pool as the
- * primary has it. Until the next sync it lags behind every write after
+ * The replica catches up: it now holds every key of the pool (every shard's
+ * and the home keys, D9) as the primary has it. Until the next sync it lags behind every write after
  * this one (grants, releases, queued waiters, heartbeats).
  */
 export class ReplicaSyncCommand implements fc.AsyncCommand<FleetModel, RedisSystem> {
   check = () => true;
   async run(model: FleetModel, real: RedisSystem): Promise<void> {
-    await copyKeys(real, real.tag, replicaPrefix(real));
+    await copyKeys(
+      real,
+      real.tags.map((tag) => [tag, replicaPrefix(tag)]),
+    );
     model.replicaSynced = true;
     await afterRedisStep(model, real, 0);
   }
@@ -64,7 +79,10 @@ export class ReplicaSyncCommand implements fc.AsyncCommand<FleetModel, RedisSyst
 export class FailoverCommand implements fc.AsyncCommand<FleetModel, RedisSystem> {
   check = (model: Readonly<FleetModel>) => model.replicaSynced;
   async run(model: FleetModel, real: RedisSystem): Promise<void> {
-    await copyKeys(real, replicaPrefix(real), real.tag);
+    await copyKeys(
+      real,
+      real.tags.map((tag) => [replicaPrefix(tag), tag]),
+    );
     model.exact = false;
     await afterRedisStep(model, real, 0);
   }

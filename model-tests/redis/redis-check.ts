@@ -56,6 +56,10 @@ export async function afterRedisStep(model: FleetModel, real: RedisSystem, membe
       // them to the model's grant order, and the counts compared after each step catch a lease issued
       // to no one and kept.
       if (w.key !== g.key) fail('settled outcomes', `expected ${show(w)}, saw ${show(g)}`);
+      const shard = real.shardOfKey(String(g.key));
+      if (real.shardOfLease(g.leaseId) !== shard) {
+        fail('D9 ids', `${show(g)}: its id names shard ${real.shardOfLease(g.leaseId)}, its key is in ${shard}`);
+      }
       real.idOf.set(w.leaseId, g.leaseId);
     }
   }
@@ -100,13 +104,22 @@ async function compareLeaseSignals(model: FleetModel, real: RedisSystem): Promis
   if (found) fail('lease signal', found);
 }
 
-/** Real lease ids rise in the model's grant order, and are unique positive integers (D1, S6). */
+/**
+ * Real lease ids rise in the model's grant order, and are unique positive
+ * integers (D1, S6); on a sharded pool, in each shard (D9: ids grow per
+ * shard, hence per key, and a lease's shard is its id modulo the shards).
+ */
 export function checkIdOrder(real: RedisSystem): void {
-  let last = 0;
+  const last = new Map<number, number>();
+  const seen = new Set<number>();
   for (const [modelId, realId] of [...real.idOf].sort(([a], [b]) => a - b)) {
     if (!Number.isSafeInteger(realId) || realId <= 0) fail('S6 ids', `lease id ${realId} is not a positive integer`);
-    if (realId <= last) fail('D1 ids', `model lease ${modelId} was delivered as ${realId}, after ${last}`);
-    last = realId;
+    if (seen.has(realId)) fail('D1 ids', `model lease ${modelId} was delivered as ${realId}, an id delivered before`);
+    seen.add(realId);
+    const shard = real.shardOfLease(realId);
+    const before = last.get(shard) ?? 0;
+    if (realId <= before) fail('D1 ids', `model lease ${modelId} was delivered as ${realId}, after ${before}`);
+    last.set(shard, realId);
   }
 }
 

@@ -7,17 +7,15 @@ import { RELEASE_MS, settleWithin } from './failover-check.js';
 import { FailoverCommand, forgetReplica, ReplicaSyncCommand } from './failover-commands.js';
 import { FleetModel } from './fleet-model.js';
 import { afterRedisStep, REDIS_KEYS } from './redis-check.js';
-import { type ModelClient, RedisSystem } from './redis-system.js';
+import { type ModelClient, type RedisPoolOptions, RedisSystem } from './redis-system.js';
 import { REJOIN_TRIGGERS, RejoinCommand } from './rejoin-command.js';
 
 /** A model-based command over the members of one Redis pool. */
 export type RedisCommand = fc.AsyncCommand<FleetModel, RedisSystem>;
 
 const keyArb = fc.constantFrom(...REDIS_KEYS);
-const wantArb: fc.Arbitrary<Want> = fc.oneof(
-  fc.constant<Want>({ any: true }),
-  keyArb.map((key): Want => ({ any: false, key })),
-);
+const keyedWantArb: fc.Arbitrary<Want> = keyArb.map((key): Want => ({ any: false, key }));
+const anyWantArb: fc.Arbitrary<Want> = fc.oneof(fc.constant<Want>({ any: true }), keyedWantArb);
 const showWant = (w: Want) => (w.any ? '{}' : `{ key: ${showKey(w.key)} }`);
 
 /** `set(key, target)` on a member: valid targets, and invalid keys or targets that must reject and change nothing. */
@@ -181,10 +179,15 @@ const targetArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<unknown>(-1, 1.5, Number.NaN, 2 ** 53, '2', null) },
 );
 
-/** Which faults a story may hold besides the calls: members rejoining mid-acquire, a lagging replica promoted. */
+/**
+ * Which faults a story may hold besides the calls: members rejoining
+ * mid-acquire, a lagging replica promoted; `keyedOnly` leaves out any-key
+ * requests (a pool of several shards refuses them, D9).
+ */
 export interface RedisFaults {
   readonly rejoin?: boolean;
   readonly failover?: boolean;
+  readonly keyedOnly?: boolean;
 }
 
 /**
@@ -197,6 +200,7 @@ export function redisCommands(
   faults: RedisFaults = {},
 ): fc.Arbitrary<Iterable<RedisCommand>> {
   const member = fc.nat(members - 1);
+  const wantArb = faults.keyedOnly ? keyedWantArb : anyWantArb;
   const command = fc.oneof(
     {
       weight: 6,
@@ -249,14 +253,16 @@ export function redisCommands(
 
 /**
  * Runs `commands` against a fresh pool (members made by `create`, one per
- * client, each with `options.defaultTarget` if given) and a fresh model,
- * comparing after every command.
+ * client, each with `options.defaultTarget` and `options.shards` if given)
+ * and a fresh model, comparing after every command. The model is one pool
+ * per key whatever the shards: a sharded pool must match it for keyed
+ * commands (D9).
  */
 export async function runRedisCommands(
   clients: readonly ModelClient[],
   commands: Iterable<RedisCommand>,
   create: typeof createRedisPool,
-  options: { readonly leaseTtl?: number | undefined; readonly defaultTarget?: number | undefined } = {},
+  options: RedisPoolOptions = {},
 ): Promise<void> {
   const real = await RedisSystem.create(clients, create, options);
   try {

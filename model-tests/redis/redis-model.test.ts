@@ -95,4 +95,49 @@ describe.skipIf(!redisTestsRun)('the Redis pool against the model of SPEC', { ti
       25,
     );
   });
+
+  // D9: a pool of 4 shards against the same model, one pool per key: keyed requests only (any-key ones are
+  // refused there, test/redis/shards.test.ts); the model's keys fall in shards 0, 1 and 2 of 4.
+  const keyedOnly = true;
+  const SHARDS = 4;
+
+  test('stories of calls over three members of a pool of 4 shards settle per key as the model says', async () => {
+    await checkProperty(
+      'stories of calls over three members of a pool of 4 shards settle per key as the model says',
+      fc.asyncProperty(redisCommands(3, 50, { keyedOnly }), (commands) =>
+        runRedisCommands(clients, commands, createRedisPool, { shards: SHARDS }),
+      ),
+      25,
+    );
+  });
+
+  test('members of a pool of 4 shards rejoining with an acquire or a tryAcquire on its way lose their leases in every shard and queue their waiters again, as the model says', async () => {
+    await checkProperty(
+      'members of a pool of 4 shards rejoining with an acquire or a tryAcquire on its way lose their leases in every shard and queue their waiters again, as the model says',
+      fc.asyncProperty(redisCommands(3, 40, { rejoin: true, keyedOnly }), (commands) =>
+        runRedisCommands(clients, commands, createRedisPool, { shards: SHARDS }),
+      ),
+      25,
+    );
+  });
+
+  test('after a lagging replica of every shard is promoted, fencing ids never go back in a shard and lost state is mended within a heartbeat interval', async () => {
+    await checkProperty(
+      'after a lagging replica of every shard is promoted, fencing ids never go back in a shard and lost state is mended within a heartbeat interval',
+      fc.asyncProperty(redisCommands(3, 40, { rejoin: true, failover: true, keyedOnly }), (commands) =>
+        runRedisCommands(clients, commands, createRedisPool, { leaseTtl: FAILOVER_LEASE_TTL, shards: SHARDS }),
+      ),
+      40,
+    );
+  });
+
+  test('stories of calls over three members of a pool of 4 shards with defaultTarget settle per key as the model of S12 says', async () => {
+    await checkProperty(
+      'stories of calls over three members of a pool of 4 shards with defaultTarget settle per key as the model of S12 says',
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 }), redisCommands(3, 50, { keyedOnly }), (defaultTarget, commands) =>
+        runRedisCommands(clients, commands, createRedisPool, { defaultTarget, shards: SHARDS }),
+      ),
+      25,
+    );
+  });
 });

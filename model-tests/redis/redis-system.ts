@@ -1,5 +1,6 @@
 import type { createRedisPool, RedisLease, RedisPool } from '../../src/redis/index.js';
 import { poolKeys } from '../../src/redis/redis-keys.js';
+import { shardOf, shardTag } from '../../src/redis/shards.js';
 import type { Outcome, Want } from '../model.js';
 import { AbortReason } from '../system.js';
 
@@ -10,6 +11,14 @@ export interface ModelClient {
   ping(): Promise<unknown>;
   /** Sends one raw command on this client's connection (the test's own look at Redis, as an operator's). */
   command(args: readonly string[]): Promise<unknown>;
+}
+
+/** The options every member of a model run's pool is created with. */
+export interface RedisPoolOptions {
+  readonly leaseTtl?: number | undefined;
+  readonly defaultTarget?: number | undefined;
+  /** D9: with more than 1, stories hold keyed requests only (a sharded pool refuses any-key ones). */
+  readonly shards?: number | undefined;
 }
 
 /** One `acquire()` or `drained()` the test made. */
@@ -49,8 +58,10 @@ export class RedisSystem {
   readonly idOf = new Map<number, number>();
   /** How far `log` the comparison has read. */
   logRead = 0;
-  /** The hash tag every Redis key of the pool starts with. */
+  /** The pool's home hash tag (`{workpool:<name>}`): with one shard, every Redis key of the pool starts with it. */
   readonly tag: string;
+  /** Every hash tag the pool's Redis keys start with: each shard's, then (with several shards) the home one (D9). */
+  readonly tags: readonly string[];
   #listeners = new Set<() => void>();
   #events = 0;
 
@@ -59,28 +70,46 @@ export class RedisSystem {
     readonly clients: readonly ModelClient[],
     readonly name: string,
     readonly leaseTtl: number,
+    readonly shards: number,
   ) {
     this.tag = poolKeys('workpool', name).tag;
+    const shardTags = Array.from({ length: shards }, (_, i) => shardTag(this.tag, i, shards));
+    this.tags = shards === 1 ? shardTags : [...shardTags, this.tag];
+  }
+
+  /** The hash tag of `key`'s shard (D9). */
+  tagOf(key: string): string {
+    return shardTag(this.tag, this.shardOfKey(key), this.shards);
+  }
+
+  /** The shard of `key` (D9). */
+  shardOfKey(key: string): number {
+    return shardOf(key, this.shards);
+  }
+
+  /** The shard a lease id was granted in (D9: ids of shard i of n are i modulo n). */
+  shardOfLease(id: number): number {
+    return id % this.shards;
   }
 
   /**
    * A fresh pool (a name no run used) with one member per client, made by
-   * `create` (`createRedisPool`), all with `options.defaultTarget`;
-   * `leaseTtl` 10 s unless asked (no heartbeat then comes near a story's
-   * comparisons).
+   * `create` (`createRedisPool`), all with `options.defaultTarget` and
+   * `options.shards` (default 1); `leaseTtl` 10 s unless asked (no heartbeat
+   * then comes near a story's comparisons).
    */
   static async create(
     clients: readonly ModelClient[],
     create: typeof createRedisPool,
-    options: { readonly leaseTtl?: number | undefined; readonly defaultTarget?: number | undefined } = {},
+    options: RedisPoolOptions = {},
   ): Promise<RedisSystem> {
     const name = `model-${process.pid}-${runs++}`;
     const members: RedisPool<string>[] = [];
-    const { leaseTtl = 10_000, defaultTarget } = options;
+    const { leaseTtl = 10_000, defaultTarget, shards = 1 } = options;
     for (const client of clients) {
-      members.push(await create<string>({ redis: client.redis, name, leaseTtl, defaultTarget }));
+      members.push(await create<string>({ redis: client.redis, name, leaseTtl, defaultTarget, shards }));
     }
-    return new RedisSystem(members, clients, name, leaseTtl);
+    return new RedisSystem(members, clients, name, leaseTtl, shards);
   }
 
   /** The next number of the test's own event count (requests asked, leases delivered), in the order they happen. */

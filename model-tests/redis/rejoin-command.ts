@@ -52,7 +52,8 @@ export class RejoinCommand implements fc.AsyncCommand<FleetModel, RedisSystem> {
     const pool = real.member(this.member);
     const joins = real.joins(this.member);
     if (this.via === 'reaped') {
-      const members = `${real.tag}members`;
+      // In the shard the acquire goes to (D9; any-key requests only on one shard, whose tag is the pool's).
+      const members = `${this.want.any ? real.tag : real.tagOf(this.want.key as string)}members`;
       await real.probe.command(['ZADD', members, 'XX', '0', real.incarnation(this.member)]);
     }
     const trying = this.call === 'tryAcquire' ? real.tryAcquire(this.member, this.want) : undefined;

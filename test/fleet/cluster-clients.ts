@@ -10,22 +10,37 @@ export interface ClusterConnection {
 
 /** Connects a cluster client of each kind to a {@link RedisCluster}; `close` disconnects it. */
 export const clusterClients: Record<'node-redis' | 'ioredis', (cluster: RedisCluster) => Promise<ClusterConnection>> = {
-  'node-redis': async (cluster: RedisCluster) => {
+  'node-redis': (cluster: RedisCluster) =>
+    connectCluster(
+      'node-redis',
+      cluster.masters.map((m) => m.port),
+    ),
+  ioredis: (cluster: RedisCluster) =>
+    connectCluster(
+      'ioredis',
+      cluster.masters.map((m) => m.port),
+    ),
+};
+
+/** Connects a cluster client of `kind` to the masters listening on `ports` (loopback); `close` disconnects it. */
+export async function connectCluster(
+  kind: 'node-redis' | 'ioredis',
+  ports: readonly number[],
+): Promise<ClusterConnection> {
+  if (kind === 'node-redis') {
     const client = createCluster({
-      rootNodes: cluster.masters.map((m) => ({ url: `redis://127.0.0.1:${m.port}` })),
+      rootNodes: ports.map((port) => ({ url: `redis://127.0.0.1:${port}` })),
     });
     client.on('error', () => {
       // Reported through the pool's calls.
     });
     await client.connect();
     return { client, close: () => client.destroy() };
-  },
-  ioredis: async (cluster: RedisCluster) => {
-    const client = new Cluster(
-      cluster.masters.map((m) => ({ host: '127.0.0.1', port: m.port })),
-      { lazyConnect: true },
-    );
-    await client.connect();
-    return { client, close: () => client.disconnect() };
-  },
-};
+  }
+  const client = new Cluster(
+    ports.map((port) => ({ host: '127.0.0.1', port })),
+    { lazyConnect: true },
+  );
+  await client.connect();
+  return { client, close: () => client.disconnect() };
+}

@@ -4,6 +4,7 @@
  */
 import { createRedisPool, type RedisLease } from '../../src/redis/index.js';
 import { connectClient } from '../redis/clients.js';
+import { connectCluster } from './cluster-clients.js';
 import type { FleetCommand, FleetEvent, MemberConfig } from './protocol.js';
 
 const config: MemberConfig = JSON.parse(process.env.FLEET_MEMBER ?? '{}');
@@ -21,11 +22,14 @@ function describeError(error: unknown): { name: string; message: string; cause?:
 process.on('uncaughtException', (error) => send({ ev: 'crash', message: String(error?.stack ?? error) }));
 process.on('unhandledRejection', (error) => send({ ev: 'crash', message: String((error as Error)?.stack ?? error) }));
 
-const connection = await connectClient(config.client, config.url);
+const connection = config.cluster
+  ? await connectCluster(config.client, config.cluster)
+  : await connectClient(config.client, config.url);
 const pool = await createRedisPool<string>({
   redis: connection.client,
   name: config.pool,
   leaseTtl: config.leaseTtl,
+  ...(config.shards === undefined ? {} : { shards: config.shards }),
 });
 
 const leases = new Map<number, RedisLease<string>>();

@@ -64,4 +64,8 @@ export interface MemberConfig {
   readonly pool: string;
   readonly leaseTtl: number;
   readonly client: 'node-redis' | 'ioredis';
+  /** The ports of a Redis Cluster's masters: the member connects a Cluster client of its kind to them instead of `url`. */
+  readonly cluster?: readonly number[];
+  /** The pool's `shards` (D9; default 1). */
+  readonly shards?: number;
 }

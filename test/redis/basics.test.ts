@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { clientKinds } from './clients.js';
-import { freshName, queuedIn, TestFleet } from './fleet.js';
+import { clientsAndShards, freshName, queuedIn, TestFleet } from './fleet.js';
 import { type RedisServer, redisTestsRun, startRedisServer } from './redis-server.js';
 import { waitFor } from './wait-for.js';
 
@@ -12,10 +11,10 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe.runIf(redisTestsRun).each(clientKinds)('Redis pool over %s', (kind) => {
+describe.runIf(redisTestsRun).each(clientsAndShards)('Redis pool over %s with %i shard(s)', (kind, shards) => {
   let fleet: TestFleet;
   beforeAll(() => {
-    fleet = new TestFleet(server, kind);
+    fleet = new TestFleet(server, kind, shards);
   });
   afterEach(async () => {
     await fleet.close();
@@ -64,10 +63,10 @@ describe.runIf(redisTestsRun).each(clientKinds)('Redis pool over %s', (kind) => 
     const [a, b] = await fleet.pool(2, { name });
     if (!a || !b) throw new Error('no pool');
     await a.set('x', 1);
-    const held = await a.acquire();
+    const held = await a.acquire({ key: 'x' });
     const waiting = b.acquire({ key: 'x' });
     const probe = await fleet.client();
-    await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1);
+    await waitFor(async () => (await queuedIn(probe, name, 'x', shards)) === 1);
     await held.release();
     const handed = await waiting;
     expect(handed.id).toBeGreaterThan(held.id);

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createRedisPool, type RedisPool } from '../../src/redis/index.js';
 import { track } from '../support.js';
-import { clientKinds, connectClient } from './clients.js';
-import { freshName, queuedIn, TestFleet, useRedisServer } from './fleet.js';
+import { connectClient } from './clients.js';
+import { clientsAndShards, freshName, queuedIn, TestFleet, useRedisServer } from './fleet.js';
 import { redisTestsRun } from './redis-server.js';
 import { ReplyGate } from './reply-gate.js';
 import { waitFor } from './wait-for.js';
@@ -13,13 +13,13 @@ const server = useRedisServer({ beforeAll, afterAll });
 const seesActive = (pool: RedisPool, key: string, active: number) =>
   pool.actor.getSnapshot().context.groups.byKey.get(key)?.getSnapshot().context.active === active;
 
-describe.runIf(redisTestsRun).each(clientKinds)(
-  'a grant that reaches a member before its acquire’s reply, over %s',
-  (kind) => {
+describe.runIf(redisTestsRun).each(clientsAndShards)(
+  'a grant that reaches a member before its acquire’s reply, over %s with %i shard(s)',
+  (kind, shards) => {
     let fleet: TestFleet;
     let gate: ReplyGate;
     beforeAll(() => {
-      fleet = new TestFleet(server.current(), kind);
+      fleet = new TestFleet(server.current(), kind, shards);
     });
     afterEach(async () => {
       gate?.open();
@@ -34,14 +34,14 @@ describe.runIf(redisTestsRun).each(clientKinds)(
       const holder = (await fleet.member(name)).pool;
       const client = await connectClient(kind, gate.url);
       fleet.clients.push(client);
-      const slow = await createRedisPool({ redis: client.client, name });
+      const slow = await createRedisPool({ redis: client.client, name, shards });
       fleet.members.push({ pool: slow, client });
       const probe = await fleet.client();
       await holder.set('x', 1);
-      const held = await holder.acquire();
+      const held = await holder.acquire({ key: 'x' });
       gate.hold();
       const waiting = track(slow.acquire({ key: 'x', ...(signal ? { signal } : {}) }));
-      await waitFor(async () => (await queuedIn(probe, name, 'x')) === 1, { what: 'the request queued' });
+      await waitFor(async () => (await queuedIn(probe, name, 'x', shards)) === 1, { what: 'the request queued' });
       await held.release();
       await waitFor(() => seesActive(slow, 'x', 1), { what: 'the grant notice' });
       return { holder, slow, waiting };

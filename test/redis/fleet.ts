@@ -2,7 +2,7 @@ import type { CreateRedisPoolOptions, RedisPool } from '../../src/redis/index.js
 import { createRedisPool } from '../../src/redis/index.js';
 import { poolKeys } from '../../src/redis/redis-keys.js';
 import { shardOf, shardTag } from '../../src/redis/shards.js';
-import { type ClientKind, connectClient, type TestClient } from './clients.js';
+import { type ClientKind, clientKinds, connectClient, type TestClient } from './clients.js';
 import { type RedisServer, redisTestsRun, startRedisServer } from './redis-server.js';
 
 /** A member of a test pool, with its own client. */
@@ -19,9 +19,56 @@ export function freshName(label = 'pool'): string {
 }
 
 /**
- * Opens members of one pool on `server`, each with its own `kind` client,
- * and closes them all (pools stopped without waiting for leases, then
- * clients) at `close()`.
+ * The numbers of shards the D-rule suites run with (D9): 1, the layout of
+ * D1–D8, and 4, a pool spread over four hash tags, where every per-key rule
+ * must hold as with 1.
+ */
+export const shardCounts: readonly number[] = [1, 4];
+
+/** Every client with every number of shards of {@link shardCounts}, for `describe.each`. */
+export const clientsAndShards: readonly (readonly [ClientKind, number])[] = clientKinds.flatMap((kind) =>
+  shardCounts.map((shards) => [kind, shards] as const),
+);
+
+/** The hash tag `key`'s data lives under in pool `name` (default prefix) of `shards` shards. */
+export function keyTag(name: string, key: string, shards: number): string {
+  return shardTag(poolKeys('workpool', name).tag, shardOf(key, shards), shards);
+}
+
+/**
+ * `count` keys (`<stem>0`, `<stem>1`, … skipping some) each in a shard of
+ * its own in a pool of `shards` shards, so that a test with several keys
+ * crosses shards; with one shard, simply `count` distinct keys.
+ */
+export function keysInDistinctShards(shards: number, count: number, stem = 'k'): string[] {
+  if (count > shards && shards > 1) throw new RangeError(`no ${count} distinct shards among ${shards}`);
+  const keys: string[] = [];
+  const used = new Set<number>();
+  for (let i = 0; keys.length < count; i++) {
+    const shard = shardOf(`${stem}${i}`, shards);
+    if (shards > 1 && used.has(shard)) continue;
+    used.add(shard);
+    keys.push(`${stem}${i}`);
+  }
+  return keys;
+}
+
+/**
+ * A key other than `key` in the same shard as `key` (a pool of `shards`
+ * shards), named `<stem><i>`.
+ */
+export function keyInShardOf(key: string, shards: number, stem = 'same'): string {
+  for (let i = 0; ; i++) {
+    const other = `${stem}${i}`;
+    if (other !== key && shardOf(other, shards) === shardOf(key, shards)) return other;
+  }
+}
+
+/**
+ * Opens members of one pool on `server`, each with its own `kind` client
+ * and (unless a member's options say otherwise) `shards` shards, and closes
+ * them all (pools stopped without waiting for leases, then clients) at
+ * `close()`.
  */
 export class TestFleet {
   readonly members: TestMember[] = [];
@@ -30,6 +77,7 @@ export class TestFleet {
   constructor(
     readonly server: RedisServer,
     readonly kind: ClientKind,
+    readonly shards = 1,
   ) {}
 
   /** A connected client of this fleet's kind, closed with the fleet. */
@@ -45,7 +93,7 @@ export class TestFleet {
     options: Omit<CreateRedisPoolOptions, 'redis' | 'name'> = {},
   ): Promise<TestMember<K>> {
     const client = await this.client();
-    const pool = await createRedisPool<K>({ redis: client.client, name, ...options });
+    const pool = await createRedisPool<K>({ redis: client.client, name, shards: this.shards, ...options });
     const member = { pool, client } as TestMember<K>;
     this.members.push(member as unknown as TestMember);
     return member;

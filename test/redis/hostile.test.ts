@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createRedisPool, ForeignValueError } from '../../src/redis/index.js';
 import { decodeText, encodeText, poolKeys } from '../../src/redis/redis-keys.js';
+import { shardOf } from '../../src/redis/shards.js';
 import { clientKinds } from './clients.js';
-import { freshName, TestFleet, useRedisServer } from './fleet.js';
+import { clientsAndShards, freshName, keyTag, TestFleet, useRedisServer } from './fleet.js';
 import { redisTestsRun } from './redis-server.js';
 
 const server = useRedisServer({ beforeAll, afterAll });
@@ -53,6 +54,94 @@ test('pool names and prefixes with tag characters give distinct, well-formed has
   for (const tag of tags) expect(tag).toMatch(/^\{[^{}]*\}$/);
 });
 
+// D8 per key, on a pool of 4 shards too (D9): hostile keys spread over the shards, foreign values in a key's shard.
+describe.runIf(redisTestsRun).each(clientsAndShards)(
+  'hostile keys and foreign values, over %s with %i shard(s)',
+  (kind, shards) => {
+    let fleet: TestFleet;
+    beforeAll(() => {
+      fleet = new TestFleet(server.current(), kind, shards);
+    });
+    afterEach(async () => {
+      await fleet.close();
+    });
+
+    test('any string is a key of its own, across members', async () => {
+      const [a, b] = await fleet.pool(2);
+      if (!a || !b) throw new Error('no pool');
+      for (const [i, key] of hostileKeys.entries()) await a.set(key, i + 1);
+      for (const [i, key] of hostileKeys.entries()) expect(await b.get(key)).toEqual({ target: i + 1, active: 0 });
+      // In creation order on one shard; the union of the shards' (D9) on four.
+      const listed = await b.keys();
+      expect(shards === 1 ? listed : listed.slice().sort()).toEqual(
+        shards === 1 ? hostileKeys : hostileKeys.slice().sort(),
+      );
+      expect(new Set(hostileKeys.map((key) => shardOf(key, shards))).size).toBe(shards);
+      for (const key of hostileKeys) {
+        const lease = await b.acquire({ key });
+        expect(lease.key).toBe(key);
+        expect(await a.get(key)).toEqual({ target: hostileKeys.indexOf(key) + 1, active: 1 });
+        await lease.release();
+      }
+    });
+
+    test('any-key and pub/sub grants carry hostile keys intact', async () => {
+      const [a, b] = await fleet.pool(2);
+      if (!a || !b) throw new Error('no pool');
+      for (const key of ['\uD800', 'x\ny', '{']) {
+        await a.set(key, 1);
+        const held = await a.acquire({ key });
+        const waiting = b.acquire({ key });
+        await held.release();
+        const lease = await waiting;
+        expect(lease.key).toBe(key);
+        await lease.release();
+        await a.set(key, 0);
+      }
+    });
+
+    test('a foreign value in a key of the pool is refused with ForeignValueError and no count changes', async () => {
+      const name = freshName();
+      const [a] = await fleet.pool(1, { name, leaseTtl: 300 });
+      if (!a) throw new Error('no pool');
+      const probe = await fleet.client();
+      const tag = keyTag(name, 'x', shards);
+      const yTag = keyTag(name, 'y', shards);
+      await a.set('x', 2);
+      const held = await a.acquire({ key: 'x' });
+      await a.set('x', 1);
+      await probe.command(['SET', `${tag}q:x`, 'not a queue']);
+      // x is saturated: this request would queue in the foreign key.
+      const error = await a.acquire({ key: 'x' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ForeignValueError);
+      expect((error as ForeignValueError).redisKey).toBe(`${tag}q:x`);
+      expect((error as ForeignValueError).message).toContain('q:x');
+      expect(await a.get('x')).toEqual({ target: 1, active: 1 });
+      // The release would hand on through the foreign queue: refused, the lease still counts.
+      await expect(held.release()).rejects.toBeInstanceOf(ForeignValueError);
+      expect(await a.get('x')).toEqual({ target: 1, active: 1 });
+      await probe.command(['DEL', `${tag}q:x`]);
+      // The refused lease is still held: once the foreign value is gone, its holder's second release lands.
+      expect(held.signal.aborted).toBe(false);
+      await held.release();
+      expect(await a.get('x')).toEqual({ target: 1, active: 0 });
+      await a.set('x', 2);
+      await probe.command(['HSET', `${yTag}groups`, 'y', 'garbage']);
+      await expect(a.get('y')).rejects.toBeInstanceOf(ForeignValueError);
+      await expect(a.set('y', 1)).rejects.toBeInstanceOf(ForeignValueError);
+      await probe.command(['HDEL', `${yTag}groups`, 'y']);
+      await probe.command(['DEL', `${tag}ready`]);
+      await probe.command(['SET', `${tag}ready`, '1']);
+      await expect(a.set('x', 3)).rejects.toBeInstanceOf(ForeignValueError);
+      await probe.command(['DEL', `${tag}ready`]);
+      expect(await a.get('x')).toEqual({ target: 2, active: 0 });
+      const lease = await a.acquire({ key: 'x' });
+      expect(await a.get('x')).toEqual({ target: 2, active: 1 });
+      await lease.release();
+    });
+  },
+);
+
 describe.runIf(redisTestsRun).each(clientKinds)('hostile data and bad input, over %s', (kind) => {
   let fleet: TestFleet;
   beforeAll(() => {
@@ -60,35 +149,6 @@ describe.runIf(redisTestsRun).each(clientKinds)('hostile data and bad input, ove
   });
   afterEach(async () => {
     await fleet.close();
-  });
-
-  test('any string is a key of its own, across members', async () => {
-    const [a, b] = await fleet.pool(2);
-    if (!a || !b) throw new Error('no pool');
-    for (const [i, key] of hostileKeys.entries()) await a.set(key, i + 1);
-    for (const [i, key] of hostileKeys.entries()) expect(await b.get(key)).toEqual({ target: i + 1, active: 0 });
-    expect(await b.keys()).toEqual(hostileKeys);
-    for (const key of hostileKeys) {
-      const lease = await b.acquire({ key });
-      expect(lease.key).toBe(key);
-      expect(await a.get(key)).toEqual({ target: hostileKeys.indexOf(key) + 1, active: 1 });
-      await lease.release();
-    }
-  });
-
-  test('any-key and pub/sub grants carry hostile keys intact', async () => {
-    const [a, b] = await fleet.pool(2);
-    if (!a || !b) throw new Error('no pool');
-    for (const key of ['\uD800', 'x\ny', '{']) {
-      await a.set(key, 1);
-      const held = await a.acquire({ key });
-      const waiting = b.acquire({ key });
-      await held.release();
-      const lease = await waiting;
-      expect(lease.key).toBe(key);
-      await lease.release();
-      await a.set(key, 0);
-    }
   });
 
   test('pools whose names differ only in tag characters share nothing', async () => {
@@ -99,45 +159,6 @@ describe.runIf(redisTestsRun).each(clientKinds)('hostile data and bad input, ove
     expect(await two.pool.get('x')).toEqual({ target: 0, active: 0 });
     expect(await three.pool.get('x')).toEqual({ target: 0, active: 0 });
     await one.pool.set('x', 0);
-  });
-
-  test('a foreign value in a key of the pool is refused with ForeignValueError and no count changes', async () => {
-    const name = freshName();
-    const [a] = await fleet.pool(1, { name, leaseTtl: 300 });
-    if (!a) throw new Error('no pool');
-    const probe = await fleet.client();
-    const { tag } = poolKeys('workpool', name);
-    await a.set('x', 2);
-    const held = await a.acquire();
-    await a.set('x', 1);
-    await probe.command(['SET', `${tag}q:x`, 'not a queue']);
-    // x is saturated: this request would queue in the foreign key.
-    const error = await a.acquire({ key: 'x' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ForeignValueError);
-    expect((error as ForeignValueError).redisKey).toBe(`${tag}q:x`);
-    expect((error as ForeignValueError).message).toContain('q:x');
-    expect(await a.get('x')).toEqual({ target: 1, active: 1 });
-    // The release would hand on through the foreign queue: refused, the lease still counts.
-    await expect(held.release()).rejects.toBeInstanceOf(ForeignValueError);
-    expect(await a.get('x')).toEqual({ target: 1, active: 1 });
-    await probe.command(['DEL', `${tag}q:x`]);
-    // The refused lease is still held: once the foreign value is gone, its holder's second release lands.
-    expect(held.signal.aborted).toBe(false);
-    await held.release();
-    expect(await a.get('x')).toEqual({ target: 1, active: 0 });
-    await a.set('x', 2);
-    await probe.command(['HSET', `${tag}groups`, 'y', 'garbage']);
-    await expect(a.get('y')).rejects.toBeInstanceOf(ForeignValueError);
-    await expect(a.set('y', 1)).rejects.toBeInstanceOf(ForeignValueError);
-    await probe.command(['HDEL', `${tag}groups`, 'y']);
-    await probe.command(['DEL', `${tag}ready`]);
-    await probe.command(['SET', `${tag}ready`, '1']);
-    await expect(a.set('x', 3)).rejects.toBeInstanceOf(ForeignValueError);
-    await probe.command(['DEL', `${tag}ready`]);
-    expect(await a.get('x')).toEqual({ target: 2, active: 0 });
-    const lease = await a.acquire({ key: 'x' });
-    expect(await a.get('x')).toEqual({ target: 2, active: 1 });
-    await lease.release();
   });
 
   test('bad arguments reject with TypeError or RangeError naming the value, and change nothing', async () => {

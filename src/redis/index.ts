@@ -12,7 +12,6 @@ export type {
   MemberEvent,
   MemberMachine,
   NoticeEvent,
-  RequestEndedEvent,
   RequestStartEvent,
 } from './member-machine.js';
 export type {

@@ -295,6 +295,17 @@ describe.runIf(redisTestsRun).each(clientKinds)(
       expect(b.actor.getSnapshot().context.requests.byLease.size).toBe(0);
     });
 
+    test('a request child whose lease is released ends done in released, with no round through its member', async () => {
+      const [a] = await fleet.pool(1);
+      if (!a) throw new Error('no pool');
+      await a.set('x', 1);
+      const lease = await a.acquire({ key: 'x' });
+      const [ref] = [...a.actor.getSnapshot().context.requests.all];
+      await lease.release();
+      expect(ref?.getSnapshot()).toMatchObject({ status: 'done', value: 'released' });
+      expect(requestStates(a)).toEqual([]);
+    });
+
     test('an aborted acquire’s request child is withdrawn and stopped; nothing of it stays', async () => {
       const [a] = await fleet.pool(1);
       if (!a) throw new Error('no pool');

@@ -306,6 +306,32 @@ describe.runIf(redisTestsRun).each(clientKinds)(
       expect(requestStates(a)).toEqual([]);
     });
 
+    test('a handoff costs each member one step: the grant notice shows its counts in its own step, unchanged reply counts are not sent', async () => {
+      const events: InspectionEvent[] = [];
+      const [a, b] = await fleet.pool(2, { inspect: (event) => events.push(event) });
+      if (!a || !b) throw new Error('no pool');
+      await a.set('x', 1);
+      const held = await a.acquire({ key: 'x' });
+      const waiting = b.acquire({ key: 'x' });
+      await waitFor(() => requestStates(b)[0] === 'queued', { what: 'b’s request queued' });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const from = events.length;
+      await held.release();
+      const lease = await waiting;
+      // Inspection events are delivered on a microtask after the steps that made them.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const steps = (pool: typeof a) =>
+        events.slice(from).filter((e) => e.type === '@xstate.microstep' && e.actorRef === pool.actor).length;
+      // a: its request's end (the release reply shows x at 1/1, as a's group child already does); b: the notice.
+      expect(steps(a)).toBe(1);
+      expect(steps(b)).toBe(1);
+      expect(b.actor.getSnapshot().context.groups.byKey.get('x')?.getSnapshot().context).toMatchObject({
+        target: 1,
+        active: 1,
+      });
+      await lease.release();
+    });
+
     test('an aborted acquire’s request child is withdrawn and stopped; nothing of it stays', async () => {
       const [a] = await fleet.pool(1);
       if (!a) throw new Error('no pool');

@@ -12,6 +12,7 @@ export type {
   MemberEvent,
   MemberMachine,
   NoticeEvent,
+  RequestEndedEvent,
   RequestStartEvent,
 } from './member-machine.js';
 export type {

@@ -117,6 +117,14 @@ export interface RequestStartEvent {
   readonly settle: RequestSettle;
 }
 
+/** A request child has ended (withdrawn, declined, failed, released or lost): it is stopped. */
+export interface RequestEndedEvent {
+  /** The event's type. */
+  readonly type: 'request.ended';
+  /** The child. */
+  readonly ref: RequestRef;
+}
+
 /** A notice reached this member, in a reply or on its channel (one path for both). */
 export interface NoticeEvent {
   /** The event's type. */
@@ -126,7 +134,13 @@ export interface NoticeEvent {
 }
 
 /** Every event the member actor accepts. */
-export type MemberEvent = CountsSeenEvent | GroupsPruneEvent | MemberControlEvent | RequestStartEvent | NoticeEvent;
+export type MemberEvent =
+  | CountsSeenEvent
+  | GroupsPruneEvent
+  | MemberControlEvent
+  | RequestStartEvent
+  | RequestEndedEvent
+  | NoticeEvent;
 
 /** What the member actor emits to its facade. */
 export type MemberEmitted =
@@ -294,6 +308,11 @@ const memberSetup = setup({
       if (event.mode === 'acquire') enqueue.emit({ type: 'request.requested', ticket, key: event.key });
       ref.start();
     }),
+    endRequest: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'request.ended') return;
+      context.requests.all.delete(event.ref);
+      enqueue.stopChild(event.ref);
+    }),
     /** Takes a notice to the request or lease it names; a grant nobody here waits for is given back. */
     routeNotice: enqueueActions(({ context, event, self, enqueue }) => {
       if (event.type !== 'notice.received') return;
@@ -436,6 +455,7 @@ export const memberMachine = memberSetup.createMachine({
     'groups.prune': { actions: 'pruneGroups' },
     'lease.deadline': { actions: 'loseLeases' },
     'request.start': { actions: 'startRequest' },
+    'request.ended': { actions: 'endRequest' },
     'notice.received': [{ guard: 'isOwnReapNotice', actions: 'loseLeases' }, { actions: 'routeNotice' }],
   },
   initial: 'joining',

@@ -274,14 +274,13 @@ const requestSetup = setup({
     refuseRelease: ({ context, event }) => {
       if (event.type === 'release.refused') context.lease?.refuseRelease(event.error);
     },
-    /** Leaves its member's tables; its final state then stops it, with no round through its member. */
-    end: ({ context, self }) => {
-      const { requests } = context;
-      requests.forgetId(context.id, self);
-      if (context.lease) requests.forgetLease(context.lease.id, self);
-      requests.all.delete(self);
+    /** Leaves its member's tables and asks to be stopped. */
+    end: enqueueActions(({ context, self, enqueue }) => {
+      context.requests.forgetId(context.id, self);
+      if (context.lease) context.requests.forgetLease(context.lease.id, self);
       context.unlisten();
-    },
+      enqueue(sendParent({ type: 'request.ended', ref: self }));
+    }),
   },
 });
 
@@ -298,7 +297,7 @@ function grantedBy(hold: 'holdReplyGrant' | 'holdNoticedGrant') {
   ] as const;
 }
 
-const ended = { type: 'final', entry: 'end' } as const;
+const ended = { entry: 'end' } as const;
 
 /** What a granted request does until the replicas have its grant (asking them, or pausing between asks). */
 const untilConfirmed = {
@@ -334,9 +333,8 @@ const lostInRelease = { target: '#request.released', actions: ['markLostInReleas
  *   the reply says was done;
  * - `granted.confirming` (with `confirmReplicas`), `granted.held`,
  *   `granted.releasing`, `granted.pausing` (a release to retry);
- * - ended, final states: `withdrawn`, `declined` (a try found nothing),
- *   `failed`, `released`, `lost`. It leaves its member's tables there and
- *   stops.
+ * - ended: `withdrawn`, `declined` (a try found nothing), `failed`,
+ *   `released`, `lost`. Its member stops it there.
  */
 export const requestMachine = requestSetup.createMachine({
   id: 'request',

@@ -264,8 +264,10 @@ class RedisMemberPool<K extends string> implements RedisPool<K> {
     if (this.#actor.getSnapshot().status === 'active') this.#actor.send({ type: 'notice.received', notice });
   }
 
+  /** Shows a reply's counts on the member's group child; counts it already shows need no step of the member. */
   #observe(counts: SeenCounts): void {
-    if (this.#actor.getSnapshot().status !== 'active') return;
+    const snapshot = this.#actor.getSnapshot();
+    if (snapshot.status !== 'active' || snapshot.context.groups.shows(counts)) return;
     this.#actor.send({ type: 'counts.seen', key: counts.key, target: counts.target, active: counts.active });
   }
 

@@ -1,11 +1,20 @@
-import { type ActorRefFrom, cancel, createActor, enqueueActions, fromPromise, raise, setup } from 'xstate';
+import {
+  type ActorRefFrom,
+  type AnyActorRef,
+  cancel,
+  createActor,
+  enqueueActions,
+  fromPromise,
+  raise,
+  setup,
+} from 'xstate';
 import { type GroupMachine, groupMachine } from '../machines/group/group-machine.js';
 import { ChildIdNamer } from '../machines/pool/child-id.js';
 import type { MemberLink } from './member-link.js';
 import { MemberRequests } from './member-requests.js';
 import type { PoolHeartbeat } from './pool-runner.js';
 import { type RequestEvent, type RequestRef, type RequestSettle, requestMachine } from './request-machine.js';
-import type { Notice } from './script-runner.js';
+import type { Notice, SeenCounts } from './script-runner.js';
 
 /** A running group actor of a member: one key's fleet-wide counts as of the last reply. */
 export type MemberGroupRef = ActorRefFrom<GroupMachine>;
@@ -16,6 +25,16 @@ export class MemberGroups {
   readonly namer = new ChildIdNamer();
   /** Keys whose counts a reply showed since the last prune: used within the last heartbeat interval. */
   readonly fresh = new Set<string>();
+
+  /**
+   * Whether `key`'s child already shows these counts and a reply showed
+   * them since the last prune: telling the member again would change nothing.
+   */
+  shows(counts: SeenCounts): boolean {
+    if (!this.fresh.has(counts.key)) return false;
+    const now = this.byKey.get(counts.key)?.getSnapshot().context;
+    return now !== undefined && now.target === counts.target && now.active === counts.active;
+  }
 
   toJSON(): { count: number; groups: string[] } {
     return { count: this.byKey.size, groups: [...this.byKey.values()].slice(0, 50).map((ref) => ref.id) };
@@ -176,6 +195,36 @@ function routeGrant(context: MemberContext, tell: TellRequest, request: number, 
   else link.giveBack(lease);
 }
 
+/** Shows a key's fleet-wide counts on its group child, creating or retiring the child (`stopChild`: of the member). */
+function showCounts(
+  context: MemberContext,
+  self: AnyActorRef,
+  stopChild: (ref: MemberGroupRef) => void,
+  counts: SeenCounts,
+): void {
+  const groups = context.groups;
+  let ref = groups.byKey.get(counts.key);
+  if (!ref) {
+    if (counts.target === 0 && counts.active === 0) return;
+    ref = createActor(groupMachine, {
+      parent: self,
+      id: groups.namer.idFor(counts.key),
+      input: { key: counts.key, target: Math.max(1, counts.target, counts.active) },
+    });
+    groups.byKey.set(counts.key, ref);
+    ref.start();
+  }
+  const now = ref.getSnapshot().context;
+  if (now.target !== counts.target || now.active !== counts.active) {
+    ref.send({ type: 'counts.set', target: counts.target, active: counts.active });
+  }
+  groups.fresh.add(counts.key);
+  if (ref.getSnapshot().value === 'retired') {
+    groups.byKey.delete(counts.key);
+    stopChild(ref);
+  }
+}
+
 /** What {@link loseEveryLease} enqueues with. */
 interface LosingEnqueue {
   sendTo(ref: RequestRef, event: RequestEvent): void;
@@ -266,13 +315,14 @@ const memberSetup = setup({
       enqueue.stopChild(event.ref);
     }),
     /** Takes a notice to the request or lease it names; a grant nobody here waits for is given back. */
-    routeNotice: enqueueActions(({ context, event, enqueue }) => {
+    routeNotice: enqueueActions(({ context, event, self, enqueue }) => {
       if (event.type !== 'notice.received') return;
       const { notice } = event;
       const { link, requests } = context;
       if (notice.type === 'grant') {
         link.sawLease(notice.lease);
-        enqueue.raise({ type: 'counts.seen', key: notice.key, target: notice.target, active: notice.active });
+        // Its counts are shown in this step: a grant notice is one step of the member, not two.
+        showCounts(context, self, enqueue.stopChild, notice);
         routeGrant(context, enqueue.sendTo, notice.request, notice.lease, notice.key);
       } else if (notice.type === 'revoke') {
         const ref = requests.byLease.get(notice.lease);
@@ -333,28 +383,7 @@ const memberSetup = setup({
     stopDeadline: cancel('deadline'),
     /** Shows a key's fleet-wide counts on its group child, creating or retiring the child. */
     observeCounts: enqueueActions(({ context, event, self, enqueue }) => {
-      if (event.type !== 'counts.seen') return;
-      const groups = context.groups;
-      let ref = groups.byKey.get(event.key);
-      if (!ref) {
-        if (event.target === 0 && event.active === 0) return;
-        ref = createActor(groupMachine, {
-          parent: self,
-          id: groups.namer.idFor(event.key),
-          input: { key: event.key, target: Math.max(1, event.target, event.active) },
-        });
-        groups.byKey.set(event.key, ref);
-        ref.start();
-      }
-      const now = ref.getSnapshot().context;
-      if (now.target !== event.target || now.active !== event.active) {
-        ref.send({ type: 'counts.set', target: event.target, active: event.active });
-      }
-      groups.fresh.add(event.key);
-      if (ref.getSnapshot().value === 'retired') {
-        groups.byKey.delete(event.key);
-        enqueue.stopChild(ref);
-      }
+      if (event.type === 'counts.seen') showCounts(context, self, enqueue.stopChild, event);
     }),
     /** Lets go of the children of keys this member stopped using, so its memory follows its activity. */
     pruneGroups: enqueueActions(({ context, event, enqueue }) => {

@@ -34,9 +34,9 @@ export interface RequestInput {
 
 /** A request actor's context. */
 export interface RequestContext extends RequestInput {
-  /** The request id it was last sent as (Redis names its waiter and its grant by it). */
+  /** The request id it is sent as (Redis names its waiter and its grant by it): its ticket, then a new one per resend. */
   id: number;
-  /** The member incarnation it was last sent as ('' before its first send). */
+  /** The member incarnation it is sent as. */
   sentAs: string;
   /** Heartbeats sent when Redis said it queued the request: only a later one shows it lost. */
   queuedAtBeat: number;
@@ -78,6 +78,8 @@ export type RequestEmitted =
       readonly type: 'lease.released' | 'lease.revoked' | 'lease.lost' | 'lease.stopped';
       readonly lease: MemberLease<string>;
     };
+
+const noop = () => {};
 
 /** Sends `event` to `ref` unless its member has stopped it meanwhile (a reply that comes after its request ended). */
 function tell(context: RequestContext, ref: RequestRef, event: RequestEvent): void {
@@ -138,23 +140,21 @@ const requestSetup = setup({
       event.type === 'release.refused' && event.error instanceof RedisPoolError && event.error.transient,
   },
   actions: {
-    listenToSignal: assign(({ context, self }) =>
-      context.signal ? { unlisten: onAbort(context.signal, () => self.send({ type: 'request.abort' })) } : {},
-    ),
     unlisten: ({ context }) => context.unlisten(),
-    /** Sends its acquire (or try) script as the incarnation of now, under a request id no reply can confuse. */
-    sendCall: enqueueActions(({ context, self, enqueue }) => {
-      const { link, requests } = context;
-      requests.forgetId(context.id, self);
-      const id = context.sentAs === '' ? context.ticket : link.nextRequest();
-      const sentAs = link.runner.member;
+    /** Sends its acquire (or try) script under its request id, as its incarnation. */
+    sendCall: ({ context, self }) => {
+      const { link, requests, id } = context;
       requests.byId.set(id, self);
-      enqueue.assign({ id, sentAs, early: undefined });
       const call = context.mode === 'try' ? link.runner.try(id, context.key) : link.runner.acquire(id, context.key);
       call.then(
         (reply) => tell(context, self, replyEvent(reply)),
         (error: unknown) => tell(context, self, { type: 'reply.failed', error }),
       );
+    },
+    /** Before it is sent again: a new request id no reply to an earlier send can confuse, as the incarnation of now. */
+    renumber: assign(({ context, self }) => {
+      context.requests.forgetId(context.id, self);
+      return { id: context.link.nextRequest(), sentAs: context.link.runner.member, early: undefined };
     }),
     keepEarlyGrant: assign(({ event }) =>
       event.type === 'grant.noticed' ? { early: { lease: event.lease, key: event.key } } : {},
@@ -284,6 +284,8 @@ const requestSetup = setup({
   },
 });
 
+/** Sent again, under a new request id. */
+const sendAgain = { target: '#request.sending', actions: 'renumber' } as const;
 const abortWhileWaiting = { target: 'withdrawn', actions: 'rejectAborted' } as const;
 const stopWhileWaiting = { target: 'withdrawn', actions: 'rejectStopped' } as const;
 
@@ -301,7 +303,11 @@ const ended = { entry: 'end' } as const;
 const untilConfirmed = {
   'lease.lost': { target: '#request.parked', actions: 'dropUndelivered' },
   // A heartbeat of the live member shows the grant lost before the replicas had it: ask again now.
-  'lease.unlisted': { guard: 'unlistedSinceHeld', target: '#request.sending', actions: 'dropUndelivered' },
+  'lease.unlisted': {
+    guard: 'unlistedSinceHeld',
+    target: '#request.sending',
+    actions: ['dropUndelivered', 'renumber'],
+  },
   'request.abort': { target: '#request.withdrawn', actions: ['rejectAborted', 'giveBackUndelivered'] },
   // A try whose member stops while the replicas are asked keeps its lease, wound down at delivery.
   'member.stop': {
@@ -332,16 +338,23 @@ const lostInRelease = { target: '#request.released', actions: ['markLostInReleas
  */
 export const requestMachine = requestSetup.createMachine({
   id: 'request',
-  context: ({ input }) => ({
-    ...input,
-    id: 0,
-    sentAs: '',
+  // Listed field by field (a spread of the input costs more), and first sent under its ticket.
+  context: ({ input, self }) => ({
+    link: input.link,
+    requests: input.requests,
+    ticket: input.ticket,
+    key: input.key,
+    mode: input.mode,
+    signal: input.signal,
+    settle: input.settle,
+    id: input.ticket,
+    sentAs: input.link.runner.member,
     queuedAtBeat: 0,
     early: undefined,
     lease: undefined,
-    unlisten: () => {},
+    // Listens from its creation, so that no entry assign is needed; an abort is an event like any other.
+    unlisten: input.signal ? onAbort(input.signal, () => self.send({ type: 'request.abort' })) : noop,
   }),
-  entry: 'listenToSignal',
   initial: 'sending',
   states: {
     sending: {
@@ -379,17 +392,17 @@ export const requestMachine = requestSetup.createMachine({
         'grant.noticed': [{ guard: 'sentAsRetired' }, ...grantedBy('holdNoticedGrant')],
         'request.abort': { target: 'withdrawn', actions: ['rejectAborted', 'cancelInRedis'] },
         'member.stop': stopWhileWaiting,
-        'request.unlisted': { guard: 'unlistedSinceQueued', target: 'sending' },
-        'member.joined': 'sending',
+        'request.unlisted': { guard: 'unlistedSinceQueued', ...sendAgain },
+        'member.joined': sendAgain,
       },
     },
     parked: {
       always: [
         { guard: 'isTryOfStoppedMember', target: 'declined', actions: 'resolveNothing' },
-        { guard: 'rejoinedSince', target: 'sending' },
+        { guard: 'rejoinedSince', ...sendAgain },
       ],
       on: {
-        'member.joined': 'sending',
+        'member.joined': sendAgain,
         'request.abort': abortWhileWaiting,
         'member.stop': stopWhileWaiting,
       },

@@ -295,6 +295,53 @@ describe.runIf(redisTestsRun).each(clientKinds)(
       expect(b.actor.getSnapshot().context.requests.byLease.size).toBe(0);
     });
 
+    test('an ended request sends its member no event named after it: each such type would stay in XState’s transition cache', async () => {
+      const events: InspectionEvent[] = [];
+      const [a] = await fleet.pool(1, { inspect: (event) => events.push(event) });
+      if (!a) throw new Error('no pool');
+      await a.set('x', 1);
+      const lease = await a.acquire({ key: 'x' });
+      expect(await a.tryAcquire({ key: 'x' })).toBeUndefined();
+      const aborted = new AbortController();
+      const withdrawn = a.acquire({ key: 'x', signal: aborted.signal }).catch((error: unknown) => error);
+      await waitFor(() => requestStates(a).includes('queued'), { what: 'the second acquire queued' });
+      aborted.abort(new Error('gone'));
+      await withdrawn;
+      await lease.release();
+      await waitFor(() => requestStates(a).length === 0, { what: 'every request ended' });
+      await new Promise((resolve) => setImmediate(resolve));
+      const named = events.filter(
+        (e) => e.type === '@xstate.event' && e.actorRef === a.actor && /request:\d/.test(e.event.type),
+      );
+      expect(named.map((e) => (e.type === '@xstate.event' ? e.event.type : ''))).toEqual([]);
+    });
+
+    test('a handoff costs each member one step: the grant notice shows its counts in its own step, unchanged reply counts are not sent', async () => {
+      const events: InspectionEvent[] = [];
+      const [a, b] = await fleet.pool(2, { inspect: (event) => events.push(event) });
+      if (!a || !b) throw new Error('no pool');
+      await a.set('x', 1);
+      const held = await a.acquire({ key: 'x' });
+      const waiting = b.acquire({ key: 'x' });
+      await waitFor(() => requestStates(b)[0] === 'queued', { what: 'b’s request queued' });
+      // Inspection events are delivered on a microtask after the steps that made them: let those of the queueing pass.
+      await new Promise((resolve) => setImmediate(resolve));
+      const from = events.length;
+      await held.release();
+      const lease = await waiting;
+      await new Promise((resolve) => setImmediate(resolve));
+      const steps = (pool: typeof a) =>
+        events.slice(from).filter((e) => e.type === '@xstate.microstep' && e.actorRef === pool.actor).length;
+      // a: its request's end (the release reply shows x at 1/1, as a's group child already does); b: the notice.
+      expect(steps(a)).toBe(1);
+      expect(steps(b)).toBe(1);
+      expect(b.actor.getSnapshot().context.groups.byKey.get('x')?.getSnapshot().context).toMatchObject({
+        target: 1,
+        active: 1,
+      });
+      await lease.release();
+    });
+
     test('an aborted acquire’s request child is withdrawn and stopped; nothing of it stays', async () => {
       const [a] = await fleet.pool(1);
       if (!a) throw new Error('no pool');

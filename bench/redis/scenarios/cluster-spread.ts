@@ -44,6 +44,8 @@ export interface ClusterSpreadFigures {
   readonly cpuMaxOverMean: number;
   readonly cpuMaxOverMeanRange: readonly [number, number];
   readonly commandsMaxOverMean: number;
+  /** The masters' main-thread CPU per cycle, summed, µs. */
+  readonly redisCpuPerCycle: number;
   /** The member processes' CPU per cycle, µs (what bounds the cycles/s of this 2-core machine). */
   readonly memberCpuPerCycle: number;
   /** Pub/sub messages the masters sent each other over the cluster bus per notice published. */
@@ -133,6 +135,7 @@ export async function clusterSpread(
     return {
       shards,
       memberCpuPerCycle: median(list.map((w) => w.memberCpu / w.cycles)),
+      redisCpuPerCycle: cpu.reduce((a, b) => a + b, 0) / grants,
       busPerNotice:
         all((d) => d.busPublishSent + d.busShardSent) / all((d) => callsOf(d, 'publish') + callsOf(d, 'spublish')),
       cyclesPerSecond: median(list.map((w) => w.cycles / w.seconds)),
@@ -163,10 +166,13 @@ export async function clusterSpread(
     sections: [
       {
         title: 'Shards over a 3-master Cluster (D9): each master’s share',
-        note: `${note} "max/mean": the most loaded master over the masters' mean, per round (median, range).`,
+        note:
+          `${note} Redis µs/cycle: the masters' main-thread CPU summed ÷ cycles. "max/mean": the most loaded ` +
+          `master over the masters' mean, per round (median, range).`,
         columns: [
           'shards',
           'cycles/s',
+          'Redis µs/cycle',
           'members µs/cycle',
           'master',
           'shards on it',
@@ -178,6 +184,7 @@ export async function clusterSpread(
           f.masters.map((m, n) => [
             n === 0 ? String(f.shards) : '',
             n === 0 ? formatCount(f.cyclesPerSecond) : '',
+            n === 0 ? f.redisCpuPerCycle.toFixed(1) : '',
             n === 0 ? f.memberCpuPerCycle.toFixed(0) : '',
             String(m.port),
             String(m.shards),

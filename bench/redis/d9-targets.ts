@@ -50,7 +50,7 @@ export function d9TargetsSection(f: D9Figures): Section | undefined {
     rows.push(
       row(
         `${c.shards} shards: a grant's notice stays on its shard's master (SPUBLISH, nothing over the cluster bus)`,
-        `${published.toFixed(3)} notices/grant, ${relayed.toFixed(3)} bus messages/grant` + classic(f.cluster ?? []),
+        `${published.toFixed(3)} notices/grant, ${relayed.toFixed(3)} bus messages/grant${classic(f.cluster ?? [])}`,
         relayed === 0,
       ),
     );

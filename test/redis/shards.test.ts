@@ -112,7 +112,9 @@ describe.runIf(redisTestsRun).each(clientKinds)('a sharded pool over %s', (kind)
     await expect(fleet.member(name, { shards: 3 })).rejects.toThrow(
       /Expected `shards` to be 4, as the pool's live members use, got 3/,
     );
-    await expect(fleet.member(name)).rejects.toThrow(/Expected `shards` to be 4, as the pool's live members use, got 1/);
+    await expect(fleet.member(name)).rejects.toThrow(
+      /Expected `shards` to be 4, as the pool's live members use, got 1/,
+    );
     expect(await redisKeysOf(probe, name)).toEqual(before);
     expect(await probe.command(['ZRANGE', `${poolTag('workpool', name)}members`, '0', '-1'])).toEqual(members);
   });

@@ -60,6 +60,17 @@ describe('chaos checker', () => {
     expect(rules(logs)).toEqual(['ids out of grant order']);
   });
 
+  it('holds ids to grant order within each shard of a sharded pool, not across shards (D9)', () => {
+    // Shards of 2: id 7 (shard 1) then id 4 (shard 0) is allowed; id 7 then id 5 (both shard 1) is not.
+    const across = [
+      member(1, ...setTo('a', 2, 0), ...setTo('b', 1, 0), ...held(7, 'a', 1, 2, 3)),
+      member(2, ...held(4, 'b', 4, 6, 8)),
+    ];
+    expect(checkRun(across, [], TTL, 2).violations).toEqual([]);
+    const within = [member(1, ...setTo('a', 2, 0), ...held(7, 'a', 1, 2, 3)), member(2, ...held(5, 'a', 4, 6, 8))];
+    expect(checkRun(within, [], TTL, 2).violations.map((v) => v.rule)).toEqual(['ids out of grant order']);
+  });
+
   it("stops counting a killed member's lease at its kill", () => {
     const logs = [
       member(1, ...setTo('a', 1, 0), { ev: 'grant', id: 1, key: 'a', t0: 5, t: 6 }),

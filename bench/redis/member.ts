@@ -74,6 +74,12 @@ async function handle(command: Command): Promise<void> {
         op: 'contended',
         ...(await contend(command.workers, BigInt(command.startAt), command.durationMs)),
       });
+    case 'idle': {
+      const startAt = BigInt(command.startAt);
+      const before = sampleAt(startAt, cpuMicros);
+      const after = sampleAt(startAt + BigInt(Math.round(command.durationMs * 1e6)), cpuMicros);
+      return send({ op: 'idled', cpuMicros: (await after) - (await before) });
+    }
     case 'close':
       await session?.close();
       session = undefined;
@@ -86,6 +92,9 @@ async function handle(command: Command): Promise<void> {
 
 process.on('message', (command: Command) => {
   handle(command).catch((error: unknown) =>
-    send({ op: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    send({
+      op: 'failed',
+      message: `${command.op}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    }),
   );
 });

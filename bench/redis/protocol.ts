@@ -37,6 +37,17 @@ export interface SessionConfig {
   readonly name: string;
   readonly key: string;
   readonly limit: number;
+  /**
+   * Ours only (D9 scenarios): the keys each acquire picks from at random,
+   * each set to `limit` (`key` is then unused).
+   */
+  readonly keys?: readonly string[];
+  /** Ours only: the pool's shards (D9; default 1). */
+  readonly shards?: number;
+  /** Ours only: the pool's `leaseTtl`, ms (default the pool's, 30 s). */
+  readonly leaseTtl?: number;
+  /** Ours only: connect to a Redis Cluster through these loopback master ports instead of `url`. */
+  readonly cluster?: readonly number[];
 }
 
 /** What the parent asks of a member. Times are `process.hrtime.bigint()` values as decimal strings. */
@@ -51,6 +62,8 @@ export type Command =
    * start within [startAt, startAt + durationMs); stop after it and answer `contended`.
    */
   | { readonly op: 'contend'; readonly workers: number; readonly startAt: string; readonly durationMs: number }
+  /** Do nothing but heartbeat; answer `idled` with the process's CPU time within [startAt, startAt + durationMs). */
+  | { readonly op: 'idle'; readonly startAt: string; readonly durationMs: number }
   | { readonly op: 'close' }
   | { readonly op: 'exit' };
 
@@ -62,5 +75,6 @@ export type Reply =
   | { readonly op: 'released'; readonly at: string }
   /** `cpuMicros`: the member process's CPU time (`process.cpuUsage()`, user + system) within the window. */
   | { readonly op: 'contended'; readonly cycles: number; readonly cpuMicros: number }
+  | { readonly op: 'idled'; readonly cpuMicros: number }
   | { readonly op: 'closed' }
   | { readonly op: 'failed'; readonly message: string };

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Bottleneck from 'bottleneck';
-import { Redis as IORedis } from 'ioredis';
-import { createClient } from 'redis';
+import { Cluster, Redis as IORedis } from 'ioredis';
+import { createClient, createCluster } from 'redis';
 import { Semaphore } from 'redis-semaphore';
 import type { SessionConfig, SubjectName } from './protocol.js';
 
@@ -25,10 +25,14 @@ export interface RedisPoolModule {
     redis: unknown;
     name: string;
     prefix?: string;
+    shards?: number;
+    leaseTtl?: number;
   }): Promise<{
     set(key: K, target: number): Promise<void>;
     acquire(options: { key: K }): Promise<{ release(): Promise<void> }>;
     stop(): Promise<void>;
+    /** Resolves once the member has left the pool (its last calls answered). */
+    readonly done: Promise<void>;
   }>;
 }
 
@@ -74,7 +78,18 @@ async function openWorkpool(
   const module = baseline ? await loadBaselineModule() : (await loadRedisPoolModule()).module;
   let redis: unknown;
   let closeClient: () => Promise<unknown>;
-  if (client === 'node-redis') {
+  const { cluster } = config;
+  if (cluster && client === 'node-redis') {
+    const nodeRedis = await createCluster({
+      rootNodes: cluster.map((port) => ({ url: `redis://127.0.0.1:${port}` })),
+    }).connect();
+    redis = nodeRedis;
+    closeClient = () => nodeRedis.close();
+  } else if (cluster) {
+    const ioredis = new Cluster(cluster.map((port) => ({ host: '127.0.0.1', port })));
+    redis = ioredis;
+    closeClient = () => ioredis.quit();
+  } else if (client === 'node-redis') {
     const nodeRedis = await createClient({ url: config.url }).connect();
     redis = nodeRedis;
     closeClient = () => nodeRedis.close();
@@ -84,15 +99,29 @@ async function openWorkpool(
     redis = ioredis;
     closeClient = () => ioredis.quit();
   }
-  const pool = await module.createRedisPool<string>({ redis, name: config.name, prefix: 'bench' });
-  await pool.set(config.key, config.limit);
+  const pool = await module.createRedisPool<string>({
+    redis,
+    name: config.name,
+    prefix: 'bench',
+    ...(config.shards === undefined ? {} : { shards: config.shards }),
+    ...(config.leaseTtl === undefined ? {} : { leaseTtl: config.leaseTtl }),
+  });
+  const keys = config.keys ?? [config.key];
+  // Every member sets every key (the same target): whichever member opens first, the keys are ready.
+  for (let i = 0; i < keys.length; i += 100) {
+    await Promise.all(keys.slice(i, i + 100).map((key) => pool.set(key, config.limit)));
+  }
   return {
     async acquire() {
-      const lease = await pool.acquire({ key: config.key });
+      const key = keys.length === 1 ? (keys[0] as string) : (keys[Math.floor(Math.random() * keys.length)] as string);
+      const lease = await pool.acquire({ key });
       return { release: () => lease.release() };
     },
     async close() {
       await pool.stop();
+      // stop() resolves once the member's requests are withdrawn; it leaves the pool after (one call a shard,
+      // D9), so closing the client before `done` cut those calls off (ioredis: EPIPE, quit() rejected).
+      await pool.done;
       await closeClient();
     },
   };

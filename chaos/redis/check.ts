@@ -124,10 +124,36 @@ class KeyTargets {
 }
 
 /**
+ * The grants of `byResolve` (sorted by resolve time; `all` the same grants
+ * in any order) whose id is not above that of one that resolved before it
+ * was asked.
+ */
+function outOfOrder(byResolve: readonly Grant[], all: readonly Grant[]): Violation[] {
+  const violations: Violation[] = [];
+  const byAsk = [...all].sort((a, b) => a.t0 - b.t0);
+  let resolvedBefore = 0;
+  let highest: Grant | undefined;
+  for (const grant of byAsk) {
+    while (resolvedBefore < byResolve.length && (byResolve[resolvedBefore] as Grant).t < grant.t0) {
+      const g = byResolve[resolvedBefore++] as Grant;
+      if (!highest || g.id > highest.id) highest = g;
+    }
+    if (highest && highest.id >= grant.id) {
+      violations.push({
+        rule: 'ids out of grant order',
+        detail: `lease ${highest.id} resolved at ${highest.t.toFixed(1)} ms, before lease ${grant.id} was asked at ${grant.t0.toFixed(1)} ms`,
+      });
+    }
+  }
+  return violations;
+}
+
+/**
  * Checks a chaos run from its logs: no lease id granted twice; ids rise in
  * grant order (a grant that resolved before another was asked has the
- * lower id), pool-wide and so per key, across failovers too (D11: fencing
- * ids never repeat and never go back); and at no moment does a key have
+ * lower id) within each of the pool's `shards` shards (D9: ids increase per
+ * shard, a shard's being ≡ its index modulo `shards`), so per key, across
+ * failovers too (D11: fencing ids never repeat and never go back); and at no moment does a key have
  * more live leases than a target that can have been in effect when the
  * newest of them was granted (so leases over a lowered target, draining,
  * are allowed).
@@ -150,7 +176,12 @@ class KeyTargets {
  * `leaseTtl` after its last heartbeat, and it learns of it within one).
  * So what it reports as over target surely was.
  */
-export function checkRun(logs: readonly MemberLog[], chaos: readonly ChaosEvent[], leaseTtl: number): CheckResult {
+export function checkRun(
+  logs: readonly MemberLog[],
+  chaos: readonly ChaosEvent[],
+  leaseTtl: number,
+  shards = 1,
+): CheckResult {
   const violations: Violation[] = [];
   const windows = failoverWindows(chaos, leaseTtl);
   const grants = new Map<number, Grant>();
@@ -237,22 +268,11 @@ export function checkRun(logs: readonly MemberLog[], chaos: readonly ChaosEvent[
     }
   }
 
-  // Ids rise in grant order.
+  // Ids rise in grant order, shard by shard (a shard's ids are ≡ its index modulo the shards).
   const byResolve = [...grants.values()].sort((a, b) => a.t - b.t);
-  const byAsk = [...grants.values()].sort((a, b) => a.t0 - b.t0);
-  let resolvedBefore = 0;
-  let highest: Grant | undefined;
-  for (const grant of byAsk) {
-    while (resolvedBefore < byResolve.length && (byResolve[resolvedBefore] as Grant).t < grant.t0) {
-      const g = byResolve[resolvedBefore++] as Grant;
-      if (!highest || g.id > highest.id) highest = g;
-    }
-    if (highest && highest.id >= grant.id) {
-      violations.push({
-        rule: 'ids out of grant order',
-        detail: `lease ${highest.id} resolved at ${highest.t.toFixed(1)} ms, before lease ${grant.id} was asked at ${grant.t0.toFixed(1)} ms`,
-      });
-    }
+  for (let shard = 0; shard < shards; shard++) {
+    const inShard = (g: Grant) => g.id % shards === shard;
+    violations.push(...outOfOrder(byResolve.filter(inShard), [...grants.values()].filter(inShard)));
   }
 
   // No key over a target that can have been in effect.

@@ -1,5 +1,5 @@
 /**
- * `npm run chaos:redis -- --minutes N [--seed S] [--members M] [--sentinel]`:
+ * `npm run chaos:redis -- --minutes N [--seed S] [--members M] [--sentinel | --cluster] [--shards N]`:
  * member processes (`member.ts`) do random acquire / tryAcquire / release /
  * set / abort against one Redis pool while this run kills them (`kill -9`),
  * pauses them (SIGSTOP … SIGCONT, sometimes past `leaseTtl`), stops and
@@ -21,6 +21,15 @@
  * heartbeat interval + slack, `failover-windows.ts`), at most two holders
  * per unit, and never otherwise; the sentinels made no failover the run did
  * not cause. `leaseTtl` defaults to 4.5 s there, longer than a failover.
+ *
+ * `--shards N` runs a pool of N shards (D9): its keys are chosen so that
+ * each shard holds the same number of them (at least one, 6 keys in all
+ * with one shard), every request names a key (a sharded pool refuses
+ * any-key requests), and the snapshots read every shard. `--cluster` starts
+ * a 3-master Redis Cluster instead of one server (`test/fleet/cluster.ts`,
+ * no replicas, no failovers); members connect with node-redis
+ * `createCluster()` and ioredis `Cluster` in turn, and each `CLIENT PAUSE`
+ * hits one master, at random.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +39,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { redisServerOnPath } from '../../demo/redis-server.js';
 import { createRedisPool } from '../../src/redis/index.js';
+import { shardOf } from '../../src/redis/shards.js';
 import { startChaosRedis } from './chaos-redis.js';
 import { checkRun, type MemberLog, type Violation } from './check.js';
 import { type ChaosEvent, type MemberEvent, now } from './events.js';
@@ -47,6 +57,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '6' },
     'lease-ttl': { type: 'string' },
     sentinel: { type: 'boolean', default: false },
+    cluster: { type: 'boolean', default: false },
+    shards: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -55,6 +67,10 @@ const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : N
 const slots = Number(values.members);
 const workers = Number(values.workers);
 const sentinel = values.sentinel;
+const shards = Number(values.shards);
+if (sentinel && values.cluster) throw new TypeError('--sentinel and --cluster exclude each other');
+if (!Number.isSafeInteger(shards) || shards < 1 || shards > 1024)
+  throw new TypeError(`--shards must be an integer from 1 to 1024, got ${values.shards}`);
 // With failovers, 4.5 s: longer than a failover (~2–3 s), so members keep their memberships through it and the
 // new primary's lost grants meet live holders (what D11 bounds); 1.5 s otherwise, so reaps come often.
 const leaseTtl = Number(values['lease-ttl'] ?? (sentinel ? 4_500 : 1_500));
@@ -67,19 +83,40 @@ if (!redisServerOnPath()) {
 }
 
 const random = new Random(seed);
-const keys = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'];
+/**
+ * `k0`, `k1`, … taken in order until every shard holds `ceil(6 / shards)`
+ * of them: k0–k5 with one shard, as before; one key a shard from 6 shards
+ * up, so that every shard is busy.
+ */
+function keysOverShards(): string[] {
+  const perShard = Math.ceil(6 / shards);
+  const filled = new Array<number>(shards).fill(0);
+  const chosen: string[] = [];
+  for (let i = 0; chosen.length < perShard * shards; i++) {
+    const shard = shardOf(`k${i}`, shards);
+    if ((filled[shard] as number) < perShard) {
+      filled[shard] = (filled[shard] as number) + 1;
+      chosen.push(`k${i}`);
+    }
+  }
+  return chosen;
+}
+const keys = keysOverShards();
 const name = `chaos-${seed}`;
 const dir = mkdtempSync(join(tmpdir(), 'chaos-redis-'));
 mkdirSync(join(dir, 'logs'));
 const chaos: ChaosEvent[] = [];
 const figures = { kills: 0, pauses: 0, longPauses: 0, stops: 0, redisPauses: 0, starts: 0 };
 let incarnation = 0;
+/** `CLIENT PAUSE`s per server of `redis.pausable` (the Cluster's masters). */
+const pausesPerNode: number[] = [];
 
-const redis = await startChaosRedis(sentinel);
+const redis = await startChaosRedis(sentinel ? 'sentinel' : values.cluster ? 'cluster' : 'server');
 const { admin } = redis;
-const state = new RedisStateChecker(admin, name, keys);
+const state = new RedisStateChecker(admin, name, keys, shards);
 console.log(
-  `chaos:redis — seed ${seed}, ${minutes} min, ${slots} member processes × ${workers} workers, keys ${keys.join(' ')}, ` +
+  `chaos:redis — seed ${seed}, ${minutes} min, ${slots} member processes × ${workers} workers, ` +
+    `${shards === 1 ? '' : `${shards} shards, `}keys ${keys.join(' ')}, ` +
     `leaseTtl ${leaseTtl} ms; ${redis.description}; logs in ${dir}`,
 );
 /** Set while the primary is being failed over: CLIENT PAUSE waits for the next act. */
@@ -88,7 +125,7 @@ const busy = { failingOver: false };
 /** The initial targets, set by a member of this process that then leaves (its calls logged like a member's). */
 async function setInitialTargets(): Promise<void> {
   const client = await redis.connect();
-  const pool = await createRedisPool<string>({ redis: client.redis, name, leaseTtl });
+  const pool = await createRedisPool<string>({ redis: client.redis, name, leaseTtl, shards });
   const log = join(dir, 'logs', 'initial.jsonl');
   const lines: MemberEvent[] = [{ ev: 'join', member: pool.member, pid: process.pid, t: now() }];
   for (const key of keys) {
@@ -120,6 +157,7 @@ function startMember(slot: number): Promise<Slot> {
     ...redis.memberTarget,
     name,
     keys,
+    shards,
     leaseTtl,
     workers,
     seed: random.int(0, 2 ** 31),
@@ -181,9 +219,12 @@ async function act(members: Slot[]): Promise<void> {
     // longer silence would be a failover the run did not make.
     const ms = random.int(50, sentinel ? 500 : Math.floor(leaseTtl / 3));
     const t0 = now();
+    // On a Cluster, one master: the shards there stall while the others go on.
+    const index = redis.pausable.length === 1 ? 0 : random.int(0, redis.pausable.length - 1);
+    const node = redis.pausable[index] as (typeof redis.pausable)[number];
     // Refused while a failover has left no primary yet: then there is no pause to log.
     if (
-      await admin.call('CLIENT', 'PAUSE', String(ms), 'ALL').then(
+      await node.call('CLIENT', 'PAUSE', String(ms), 'ALL').then(
         () => true,
         () => false,
       )
@@ -191,6 +232,7 @@ async function act(members: Slot[]): Promise<void> {
       await sleep(ms);
       chaos.push({ ev: 'redis-pause', t0, t: now() });
       figures.redisPauses++;
+      pausesPerNode[index] = (pausesPerNode[index] ?? 0) + 1;
     }
   }
 }
@@ -244,7 +286,7 @@ try {
   await snapshots;
   await sleep(leaseTtl + leaseTtl / 3 + 200);
   const client = await redis.connect();
-  const last = await createRedisPool<string>({ redis: client.redis, name, leaseTtl });
+  const last = await createRedisPool<string>({ redis: client.redis, name, leaseTtl, shards });
   const left = await Promise.all(keys.map((key) => last.get(key)));
   await last.stop();
   await client.close();
@@ -274,7 +316,7 @@ const logs: MemberLog[] = readdirSync(join(dir, 'logs')).map((file) => ({
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as MemberEvent),
 }));
-const result = checkRun(logs, chaos, leaseTtl);
+const result = checkRun(logs, chaos, leaseTtl, shards);
 violations.push(...result.violations, ...state.findings.violations);
 const logged = new Map<number, string>();
 for (const { events } of logs) for (const e of events) if (e.ev === 'grant') logged.set(e.id, e.key);
@@ -307,11 +349,23 @@ if (unlogged.unexplained.length > 0)
       })
       .join(', ')}`,
   });
-if (result.grants > 0 && Math.max(...logged.keys()) > state.findings.lastLeaseId) {
-  violations.push({
-    rule: 'redis state',
-    detail: `a logged lease id is above Redis' last id ${state.findings.lastLeaseId}`,
-  });
+for (const id of logged.keys()) {
+  const shard = id % shards;
+  const last = state.findings.lastLeaseIds[shard] ?? 0;
+  if (id > last) {
+    violations.push({
+      rule: 'redis state',
+      detail: `logged lease ${id} is above Redis' last id ${last}${shards === 1 ? '' : ` of shard ${shard}`}`,
+    });
+    break;
+  }
+}
+
+/** The fewest and most grants a shard had, from the logs. */
+function grantsPerShard(): string {
+  const counts = new Array<number>(shards).fill(0);
+  for (const id of logged.keys()) counts[id % shards] = (counts[id % shards] as number) + 1;
+  return `${Math.min(...counts).toLocaleString('en-US')}–${Math.max(...counts).toLocaleString('en-US')} (${shards} shards)`;
 }
 
 const errorCounts = new Map<string, number>();
@@ -333,7 +387,11 @@ console.log(
             `moments a key was over its target inside a failover window (allowed, D11): ${result.failoverOverlaps}`,
         ]
       : []),
-    `chaos: ${figures.kills} kill -9, ${figures.pauses} SIGSTOP/SIGCONT (${figures.longPauses} longer than leaseTtl), ${figures.stops} stop+restart, ${figures.redisPauses} CLIENT PAUSE`,
+    `chaos: ${figures.kills} kill -9, ${figures.pauses} SIGSTOP/SIGCONT (${figures.longPauses} longer than leaseTtl), ${figures.stops} stop+restart, ${figures.redisPauses} CLIENT PAUSE` +
+      (redis.pausable.length > 1
+        ? ` (per master: ${redis.pausable.map((_, i) => pausesPerNode[i] ?? 0).join(', ')})`
+        : ''),
+    ...(shards > 1 ? [`grants per shard: ${grantsPerShard()}`] : []),
     `member stalls (event loop late by over 100 ms: a starved machine): ${stalls.length}, longest ${Math.max(0, ...stalls).toFixed(0)} ms`,
     `grants: ${result.grants.toLocaleString('en-US')}, released: ${result.released.toLocaleString('en-US')}, lost (LeaseLostError): ${result.lost}, revoked by set: ${result.revoked}, sets: ${result.sets}`,
     `other outcomes: ${[...errorCounts].map(([what, n]) => `${what} ${n}`).join(', ') || 'none'}`,

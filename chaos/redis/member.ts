@@ -7,8 +7,8 @@
  */
 import { openSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis as IORedis } from 'ioredis';
-import { createClient, createSentinel } from 'redis';
+import { Cluster, Redis as IORedis } from 'ioredis';
+import { createClient, createCluster, createSentinel } from 'redis';
 import { createRedisPool, type RedisLease, type RedisPool } from '../../src/redis/index.js';
 import { type MemberEvent, now } from './events.js';
 import { Random } from './random.js';
@@ -22,7 +22,11 @@ export interface MemberConfig {
     readonly masterName: string;
     readonly sentinels: readonly { readonly host: string; readonly port: number }[];
   };
+  /** With `--cluster`: the loopback ports of the Cluster's masters. */
+  readonly cluster?: readonly number[];
   readonly name: string;
+  /** The pool's shards (D9); above 1, every request names a key (any-key requests are refused then). */
+  readonly shards: number;
   readonly keys: readonly string[];
   readonly leaseTtl: number;
   readonly workers: number;
@@ -80,9 +84,27 @@ interface Connection {
   close(): Promise<unknown>;
 }
 
+/** A Cluster client of the kind `config.client` names. */
+async function connectCluster(ports: readonly number[]): Promise<Connection> {
+  if (config.client === 'node-redis') {
+    const client = createCluster({ rootNodes: ports.map((port) => ({ url: `redis://127.0.0.1:${port}` })) });
+    client.on('error', () => {});
+    await client.connect();
+    return { redis: client, close: () => client.close() };
+  }
+  const client = new Cluster(
+    ports.map((port) => ({ host: '127.0.0.1', port })),
+    { lazyConnect: true },
+  );
+  client.on('error', () => {});
+  await client.connect();
+  return { redis: client, close: () => client.quit() };
+}
+
 async function connect(): Promise<Connection> {
   if (config.sentinel) return connectSentinel(config.sentinel);
-  if (config.url === undefined) throw new TypeError('CHAOS_MEMBER has neither url nor sentinel');
+  if (config.cluster) return connectCluster(config.cluster);
+  if (config.url === undefined) throw new TypeError('CHAOS_MEMBER has neither url, sentinel nor cluster');
   if (config.client === 'node-redis') {
     const client = createClient({ url: config.url });
     client.on('error', () => {});
@@ -115,7 +137,8 @@ async function hold(lease: RedisLease<string>, t0: number): Promise<void> {
 
 async function step(pool: RedisPool<string>): Promise<void> {
   const roll = random.next();
-  const key = random.next() < 0.15 ? undefined : random.pick(config.keys);
+  // A sharded pool refuses any-key requests (D9): there, every request names a key.
+  const key = config.shards === 1 && random.next() < 0.15 ? undefined : random.pick(config.keys);
   if (roll < 0.6) {
     counts.acquires++;
     const abort = new AbortController();
@@ -174,7 +197,12 @@ async function join(): Promise<{ client: Connection; pool: RedisPool<string> }> 
     let client: Connection | undefined;
     try {
       client = await connect();
-      const pool = await createRedisPool<string>({ redis: client.redis, name: config.name, leaseTtl: config.leaseTtl });
+      const pool = await createRedisPool<string>({
+        redis: client.redis,
+        name: config.name,
+        leaseTtl: config.leaseTtl,
+        shards: config.shards,
+      });
       return { client, pool };
     } catch (error) {
       await client?.close().catch(() => {});

@@ -168,8 +168,13 @@ function functionsAllowed(): boolean {
  */
 class ScriptCaller {
   functions = functionsAllowed();
-  /** The library being loaded, shared by the calls that found it missing at once. */
-  #loading: Promise<void> | undefined;
+  /**
+   * The library being loaded, per route, shared by the calls that found it
+   * missing at once on that route: on a Cluster, the shards of a pool (D9)
+   * live on several masters, and a load on one master does nothing for a
+   * call that missed it on another.
+   */
+  readonly #loading = new Map<string | undefined, Promise<void>>();
 
   constructor(
     readonly send: Send,
@@ -205,19 +210,22 @@ class ScriptCaller {
   }
 
   async #load(library: FunctionLibrary, route: string | undefined): Promise<void> {
-    this.#loading ??= this.load(library, route).then(
-      () => {},
-      (error: unknown) => {
-        if (isLibraryLoaded(error)) return;
-        if (!refusesFunctions(error)) throw wrap(error, 'FUNCTION LOAD');
-        this.functions = false;
-      },
-    );
-    const loading = this.#loading;
+    let loading = this.#loading.get(route);
+    if (!loading) {
+      loading = this.load(library, route).then(
+        () => {},
+        (error: unknown) => {
+          if (isLibraryLoaded(error)) return;
+          if (!refusesFunctions(error)) throw wrap(error, 'FUNCTION LOAD');
+          this.functions = false;
+        },
+      );
+      this.#loading.set(route, loading);
+    }
     try {
       await loading;
     } finally {
-      if (this.#loading === loading) this.#loading = undefined;
+      if (this.#loading.get(route) === loading) this.#loading.delete(route);
     }
   }
 }

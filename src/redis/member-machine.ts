@@ -297,6 +297,12 @@ const memberSetup = setup({
     // Created with createActor, not spawned: spawning copies the children object (quadratic in requests).
     startRequest: enqueueActions(({ context, event, self, enqueue }) => {
       if (event.type !== 'request.start') return;
+      // Asked from inside a step of this member and aborted before this one: no abort is left to hear, so it
+      // ends as the facade ends a request whose signal had aborted before the call.
+      if (event.signal?.aborted) {
+        event.settle.reject(event.signal.reason);
+        return;
+      }
       const { link, requests } = context;
       const ticket = link.nextRequest();
       const ref = createActor(requestMachine, {

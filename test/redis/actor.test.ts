@@ -83,6 +83,24 @@ describe.runIf(redisTestsRun).each(clientKinds)('the member actor, over %s', (ki
     expect(events.some((e) => e.type === '@xstate.snapshot' && e.actorRef === a.actor)).toBe(true);
   });
 
+  test('an acquire asked from inside a member step, its signal aborted before the member handles it, rejects with the reason', async () => {
+    const [a] = await fleet.pool(1);
+    if (!a) throw new Error('no pool');
+    await a.set('x', 1);
+    const lease = await a.acquire({ key: 'x' });
+    const controller = new AbortController();
+    const asked = new Promise<unknown>((resolve) => {
+      // A revoked lease's signal listener runs inside the member's step: the acquire is handled after it.
+      lease.signal.addEventListener('abort', () => {
+        a.acquire({ key: 'x', signal: controller.signal }).then(resolve, resolve);
+        controller.abort(new Error('changed my mind'));
+      });
+    });
+    await a.set('x', 0);
+    expect(await asked).toEqual(new Error('changed my mind'));
+    await lease.release();
+  });
+
   test('an inspect observer may call back into the pool, and one that throws breaks nothing', async () => {
     let calls = 0;
     const pools: Array<{ get(key: string): Promise<unknown> }> = [];

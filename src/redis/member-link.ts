@@ -39,6 +39,7 @@ export class MemberLink {
   /** Where the counts a reply showed go (the member actor, once it exists). */
   observe: (counts: SeenCounts) => void = noop;
   #nextRequest = 1;
+  #incarnations = 0;
 
   constructor(
     readonly runner: PoolRunner,
@@ -56,9 +57,25 @@ export class MemberLink {
     this.highestLeases[shard] = Math.max(this.highestLeases[shard] ?? 0, lease);
   }
 
-  /** Whether a shard's last lease id, as a heartbeat read them, is below one this member saw there (D11). */
-  lostWrites(lastLeases: readonly number[]): boolean {
-    return lastLeases.some((last, shard) => last < (this.highestLeases[shard] ?? 0));
+  /**
+   * Whether a shard's last lease id, as a heartbeat read them, is below one
+   * this member saw there before the heartbeat was sent (`seen`, a copy of
+   * {@link highestLeases} then): Redis lost writes (D11). A lease seen
+   * since may have been issued after the heartbeat's script ran.
+   */
+  lostWrites(lastLeases: readonly number[], seen: readonly number[]): boolean {
+    return lastLeases.some((last, shard) => last < (seen[shard] ?? 0));
+  }
+
+  /**
+   * Leaves the incarnation of now behind and sends as a new one from here
+   * on: Redis refuses what is sent as the old one (`gone`), a grant to it
+   * is never delivered, and the next join's leave gives back whatever Redis
+   * still holds for it.
+   */
+  retire(): void {
+    this.retiring.push(this.runner.member);
+    this.runner.member = `${this.runner.process}/${++this.#incarnations}`;
   }
 
   /** A request id no call of this member process has used, in any incarnation. */

@@ -159,13 +159,21 @@ export type MemberEmitted =
  */
 async function join(link: MemberLink): Promise<BeatOutput> {
   const sentAt = Date.now();
-  if (link.joins > 0 && link.isJoined()) {
-    link.retiring.push(link.runner.member);
-    link.runner.member = `${link.runner.process}/${link.joins}`;
-  }
+  if (link.joins > 0 && link.isJoined()) link.retire();
   for (const old of link.retiring) await link.runner.leave(true, old);
   link.retiring.length = 0;
-  link.highestLeases = await link.runner.join(link.leaseTtl);
+  try {
+    link.highestLeases = await link.runner.join(link.leaseTtl);
+  } catch (error) {
+    // A pool of several shards is joined by several calls, and some may have gone through: nothing may be
+    // granted to an incarnation before its whole join. A failed first join fails createRedisPool, so it
+    // leaves at once; a failed rejoin leaves that incarnation behind, for the next try's leave.
+    if (link.runner.shards.length > 1) {
+      if (link.joins === 0) await link.runner.leave(true).catch(() => {});
+      else link.retire();
+    }
+    throw error;
+  }
   link.joins++;
   link.joinedAs = link.runner.member;
   return { status: 'ok', sentAt };
@@ -175,10 +183,12 @@ async function join(link: MemberLink): Promise<BeatOutput> {
 async function heartbeat(link: MemberLink): Promise<BeatOutput> {
   const sentAt = Date.now();
   const beat = ++link.beats;
+  const seen = [...link.highestLeases];
   const reply = await link.runner.heartbeat(link.leaseTtl);
   if (reply.status === 'gone') return { status: 'gone', sentAt };
-  // A last lease id below one already seen: a failover to a lagging replica, treated as lost data.
-  if (link.lostWrites(reply.lastLeases)) return { status: 'gone', sentAt };
+  // A last lease id below one seen before the heartbeat was sent: a failover to a lagging replica, treated as
+  // lost data. (Its shards answer at different times, and a lease seen meanwhile may be newer than a reply.)
+  if (link.lostWrites(reply.lastLeases, seen)) return { status: 'gone', sentAt };
   return { status: 'ok', sentAt, reply, beat };
 }
 
@@ -260,11 +270,15 @@ const memberSetup = setup({
     isGone: ({ context, event }) =>
       context.mustRejoin || ('output' in event && (event.output as BeatOutput | undefined)?.status === 'gone'),
     hasJoined: ({ context }) => context.joined,
-    /** A reaped notice for the incarnation of now (a late one, for an incarnation already replaced, says nothing). */
+    /**
+     * A reaped notice for the incarnation this member last joined as (a
+     * late one, for an incarnation a rejoin replaced, says nothing; one for
+     * an incarnation retired at its deadline still calls for the rejoin).
+     */
     isOwnReapNotice: ({ context, event }) =>
       event.type === 'notice.received' &&
       event.notice.type === 'reaped' &&
-      !context.link.isRetired(event.notice.member),
+      event.notice.member === context.link.joinedAs,
   },
   actions: {
     /** Records a successful contact and moves the local lease deadline to its send time + leaseTtl. */
@@ -286,6 +300,15 @@ const memberSetup = setup({
     }),
     /** Its leases are lost: each request holding one hears it, and the member rejoins at the next contact. */
     loseLeases: enqueueActions(({ context, enqueue }) => loseEveryLease(context, enqueue)),
+    /**
+     * Its local deadline passed without a heartbeat through: Redis may reap
+     * it any moment (some shards may not, and keep granting to it), so it
+     * sends as a new incarnation from now on and nothing granted to this one
+     * is delivered; the rejoin's leave gives that back.
+     */
+    retireIncarnation: ({ context }) => {
+      if (context.link.isJoined()) context.link.retire();
+    },
     /** A rejoin loses what the old incarnation held; the first join has nothing to lose. */
     loseLeasesOnRejoin: enqueueActions(({ context, enqueue }) => {
       if (context.joined) loseEveryLease(context, enqueue);
@@ -460,7 +483,7 @@ export const memberMachine = memberSetup.createMachine({
   on: {
     'counts.seen': { actions: 'observeCounts' },
     'groups.prune': { actions: 'pruneGroups' },
-    'lease.deadline': { actions: 'loseLeases' },
+    'lease.deadline': { actions: ['loseLeases', 'retireIncarnation'] },
     'request.start': { actions: 'startRequest' },
     'request.ended': { actions: 'endRequest' },
     'notice.received': [{ guard: 'isOwnReapNotice', actions: 'loseLeases' }, { actions: 'routeNotice' }],
@@ -485,7 +508,7 @@ export const memberMachine = memberSetup.createMachine({
       on: {
         'member.gone': 'joining',
         'member.stop': { target: 'stopping', actions: 'stopRequests' },
-        'lease.deadline': { actions: 'loseLeases' },
+        'lease.deadline': { actions: ['loseLeases', 'retireIncarnation'] },
         'notice.received': [
           { guard: 'isOwnReapNotice', target: 'joining', actions: 'loseLeases' },
           { actions: 'routeNotice' },

@@ -122,12 +122,19 @@ export class PoolRunner {
    * shard, or says it is no member of one of them.
    */
   async heartbeat(ttl: number): Promise<PoolHeartbeat> {
-    const replies = await Promise.all(this.#joined().map((runner) => runner.heartbeat(ttl)));
+    const settled = await Promise.allSettled(this.#joined().map((runner) => runner.heartbeat(ttl)));
+    // A shard that no longer knows this member says more than another that could not be reached.
+    if (settled.some((result) => result.status === 'fulfilled' && result.value.status === 'gone')) {
+      return { status: 'gone' };
+    }
+    const replies = settled.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
     const leases: HeldLease[] = [];
     const waiting = new Map<number, number>();
     const lastLeases: number[] = [];
     const shardReplies = this.home === this.shards[0] ? replies : replies.slice(1);
-    for (const reply of replies) if (reply.status === 'gone') return { status: 'gone' };
     shardReplies.forEach((reply, shard) => {
       if (reply.status !== 'ok') return;
       leases.push(...reply.leases);

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { ForeignValueError } from '../../src/redis/index.js';
 import { poolTag } from '../../src/redis/redis-keys.js';
 import { shardOf, shardTag } from '../../src/redis/shards.js';
 import { clientKinds, type TestClient } from './clients.js';
@@ -117,6 +118,21 @@ describe.runIf(redisTestsRun).each(clientKinds)('a sharded pool over %s', (kind)
     );
     expect(await redisKeysOf(probe, name)).toEqual(before);
     expect(await probe.command(['ZRANGE', `${poolTag('workpool', name)}members`, '0', '-1'])).toEqual(members);
+  });
+
+  test('a first join that one shard refuses leaves no membership behind in the shards and home keys that took it', async () => {
+    const name = freshName();
+    const probe = await fleet.client();
+    const home = poolTag('workpool', name);
+    const refusing = `${shardTag(home, 2, 4)}members`;
+    await probe.command(['SET', refusing, 'not a pool']);
+    const others = [home, ...[0, 1, 3].map((i) => shardTag(home, i, 4))].map((tag) => `${tag}members`);
+    await expect(fleet.member(name, { shards: 4 })).rejects.toThrow(ForeignValueError);
+    for (const members of others) expect(await probe.command(['ZCARD', members])).toBe(0);
+    await probe.command(['DEL', refusing]);
+    const [a] = await fleet.pool(1, { name, shards: 4 });
+    await a?.set('x', 1);
+    expect(await a?.get('x')).toEqual({ target: 1, active: 0 });
   });
 
   test('a one-shard member is refused by a sharded pool and the other way round', async () => {

@@ -1,4 +1,4 @@
-import type { RedisAdapter } from './client-adapter.js';
+import { adaptClient, type RedisAdapter } from './client-adapter.js';
 import { keysOfTag, poolTag } from './redis-keys.js';
 import {
   type AcquireReply,
@@ -37,6 +37,8 @@ export class PoolRunner {
   readonly shards: readonly ScriptRunner[];
   /** Where the pool's shards are recorded and checked: shard 0 of a one-shard pool, else keys of their own. */
   readonly home: ScriptRunner;
+  /** Every runner this member is a member through: the home keys (when they are not shard 0), then the shards. */
+  readonly #everywhere: readonly ScriptRunner[];
   #member: string;
 
   constructor(
@@ -48,25 +50,16 @@ export class PoolRunner {
     shards: number,
   ) {
     const home = poolTag(prefix, name);
-    const first = new ScriptRunner(client, keysOfTag(shardTag(home, 0, shards)), process, defaultTarget, shards);
-    const { adapter } = first;
-    const rest = Array.from(
-      { length: shards - 1 },
-      (_, i) =>
-        new ScriptRunner(client, keysOfTag(shardTag(home, i + 1, shards)), process, defaultTarget, undefined, adapter),
-    );
-    this.adapter = adapter;
+    this.adapter = adaptClient(client);
     this.process = process;
     this.#member = process;
-    if (shards === 1) {
-      this.shards = [first];
-      this.home = first;
-    } else {
-      // Shard 0 of a sharded pool records nothing: its tag says what it is.
-      const zero = new ScriptRunner(client, first.keys, process, defaultTarget, undefined, adapter);
-      this.shards = [zero, ...rest];
-      this.home = new ScriptRunner(client, keysOfTag(home), process, defaultTarget, shards, adapter);
-    }
+    // The runner whose join records and checks the pool's shards: shard 0 of a one-shard pool, else the home
+    // keys of their own; a shard of a sharded pool records nothing, its tag says what it is.
+    const runner = (tag: string, records: boolean) =>
+      new ScriptRunner(client, keysOfTag(tag), process, defaultTarget, records ? shards : undefined, this.adapter);
+    this.shards = Array.from({ length: shards }, (_, i) => runner(shardTag(home, i, shards), shards === 1));
+    this.home = shards === 1 ? (this.shards[0] as ScriptRunner) : runner(home, true);
+    this.#everywhere = shards === 1 ? this.shards : [this.home, ...this.shards];
   }
 
   /**
@@ -79,12 +72,12 @@ export class PoolRunner {
 
   set member(member: string) {
     this.#member = member;
-    for (const runner of this.#joined()) runner.member = member;
+    for (const runner of this.#everywhere) runner.member = member;
   }
 
   /** Where notices carried in replies go, in order, before the call resolves. */
   set onNotice(listener: (notice: Notice) => void) {
-    for (const runner of this.#joined()) runner.onNotice = listener;
+    for (const runner of this.#everywhere) runner.onNotice = listener;
   }
 
   /** The shard of `key` (D9); any-key requests, which only a one-shard pool takes, go to shard 0. */
@@ -102,11 +95,6 @@ export class PoolRunner {
     return lease % this.shards.length;
   }
 
-  /** Every runner this member is a member through: the home keys, then the shards. */
-  #joined(): ScriptRunner[] {
-    return this.home === this.shards[0] ? [...this.shards] : [this.home, ...this.shards];
-  }
-
   /**
    * Joins the home keys (which check `defaultTarget` and the shards, D9,
    * D10), then every shard; resolves with each shard's last lease id.
@@ -122,7 +110,7 @@ export class PoolRunner {
    * shard, or says it is no member of one of them.
    */
   async heartbeat(ttl: number): Promise<PoolHeartbeat> {
-    const settled = await Promise.allSettled(this.#joined().map((runner) => runner.heartbeat(ttl)));
+    const settled = await Promise.allSettled(this.#everywhere.map((runner) => runner.heartbeat(ttl)));
     // A shard that no longer knows this member says more than another that could not be reached.
     if (settled.some((result) => result.status === 'fulfilled' && result.value.status === 'gone')) {
       return { status: 'gone' };
@@ -193,6 +181,6 @@ export class PoolRunner {
    * stay done).
    */
   async leave(final: boolean, member = this.member): Promise<void> {
-    await Promise.all(this.#joined().map((runner) => runner.leave(final, member)));
+    await Promise.all(this.#everywhere.map((runner) => runner.leave(final, member)));
   }
 }
